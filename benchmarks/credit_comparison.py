@@ -1,137 +1,318 @@
-"""Credit assignment compared: outcome, turn_level, gated, info_gain, progress (and gigpo) on one env, same seeds.
+"""Credit assignment compared: outcome, turn_level, gated, info_gain, progress and gigpo on one env, same seeds.
 
 Env: agentgym/TwentyQuestions-v0 for every method, because IGPO needs a ground-truth answer (info["answer"]) and
-TwentyQuestions has one. Model: a tiny model built locally, warm-started once by SFT on oracle games (shared by all
-runs), then GRPO with each credit method for a few steps per seed. Measured: the train batch's mean progress
-(fraction of objects ruled out) per step (learning curve), and held-out greedy success and progress at the end.
-Outcomes use the env's progress (a continuous signal) since a tiny model rarely guesses the object.
+TwentyQuestions has one. Model: a tiny model built locally, warm-started once by SFT on oracle games (cached under
+--out and shared by every run, so every (method, seed) pair starts from the same weights), then GRPO with each credit
+method. A seed fixes the task order and the sampling seed of every step, so at step 1 all methods play the very same
+episodes; they differ only in how those episodes are credited. The outcome signal is the env's progress (the
+fraction of wrong objects ruled out, 1.0 on a right guess), since a tiny model rarely guesses the object.
 
-    python benchmarks/credit_comparison.py            # ~10-15 min on 2 CPU cores
+Measured per step (learning curve): the train batch's mean progress and mean env return. At the end: greedy success,
+progress and return on the held-out objects.
+
+    python benchmarks/credit_comparison.py                 # the recorded run, ~20 min on 2 CPU cores
     python benchmarks/credit_comparison.py --steps 4 --seeds 0 1 --methods outcome info_gain   # quicker
+    python benchmarks/credit_comparison.py --report-only   # redraw table and plot from --out/results.json
 
-Writes docs/benchmarks/credit_comparison.md (table) and docs/benchmarks/credit_comparison.png (curves).
+Writes docs/benchmarks/credit_comparison.md (settings, tables) and docs/benchmarks/credit_comparison.png (curves).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+import math
+import platform
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ENV = "agentgym/TwentyQuestions-v0"
+
+# Per-method settings. Every method that has an outcome knob uses the env's progress, like the others' score.
+# gated: threshold 1.0 opens the gate only on a solved game (progress 1.0). A lower gate would be harmful here, not
+# neutral: TwentyQuestions pays -1 on every turn, so an open gate SUBTRACTS the step rewards and a game that ruled out
+# more objects would score lower than one that ruled out fewer (threshold 0.5 inverts the signal for most games).
 METHOD_PARAMS = {
     "outcome": 'credit.params={outcome="progress"}',
     "turn_level": "credit.params={gamma=1.0}",
-    "gated": 'credit.params={outcome="progress", threshold=0.5}',
+    "gated": 'credit.params={outcome="progress", threshold=1.0}',
     "info_gain": 'credit.params={outcome="progress"}',
     "progress": "credit.params={valid_action_weight=0.1}",
     "gigpo": 'credit.params={episode_return="progress"}',
 }
 
-BASE = [
-    f'env.id="{ENV}"', "env.max_turns=5", "model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2",
-    "model.tiny_vocab_size=512", "model.tiny_corpus_episodes=48", "rollout.max_new_tokens=10",
-    "rollout.num_env_workers=0", "rollout.batch_size=64", "run.progress_bar=false", "run.tensorboard=false",
-    "run.eval_every=0",
-]
+FINDINGS = "## What it showed"
+"""Heading of the hand-written part of the report page, which a regenerated report keeps."""
+
+CURVES = {"progress": "rollout/mean_progress", "return": "rollout/mean_reward", "success": "rollout/success_rate",
+          "invalid": "rollout/invalid_action_rate"}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--methods", nargs="+", default=list(METHOD_PARAMS))
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    ap.add_argument("--steps", type=int, default=6, help="GRPO steps per run")
-    ap.add_argument("--sft-steps", type=int, default=40)
-    ap.add_argument("--heldout-tasks", type=int, default=24)
-    ap.add_argument("--out", default="runs/credit_comparison")
-    ap.add_argument("--docs", default="docs/benchmarks")
-    args = ap.parse_args()
+def base_overrides(args: argparse.Namespace) -> list[str]:
+    """Settings every run (SFT and GRPO) shares."""
+    return [
+        f'env.id="{ENV}"', f"env.max_turns={args.max_turns}", "model.name=tiny", "model.tiny_hidden_size=64",
+        "model.tiny_num_layers=2", "model.tiny_vocab_size=512", "model.tiny_corpus_episodes=48",
+        "rollout.max_new_tokens=12", "rollout.num_env_workers=0", "rollout.batch_size=64", "run.progress_bar=false",
+        "run.tensorboard=false", "run.eval_every=0", "model.device=cpu",
+    ]
 
-    from agentgym.trainers.common import build_model_and_tokenizer, env_tasks, evaluate
+
+def sft_overrides(args: argparse.Namespace) -> list[str]:
+    return base_overrides(args) + [
+        'algo.name="sft"', f"run.steps={args.sft_steps}", f'run.out_dir="{Path(args.out) / "sft"}"', "run.seed=0",
+        "algo.lr=1e-2", "algo.oracle_episodes=157", "algo.batch_size=16", "algo.micro_batch_size=16"]
+
+
+def grpo_overrides(args: argparse.Namespace, method: str, seed: int) -> list[str]:
+    return base_overrides(args) + [
+        'algo.name="grpo"', f"run.steps={args.steps}", f"run.seed={seed}",
+        f'run.out_dir="{Path(args.out) / method / f"seed{seed}"}"', f"algo.lr={args.lr}", "algo.micro_batch_size=16",
+        f"rollout.tasks_per_step={args.tasks_per_step}", f"rollout.group_size={args.group_size}",
+        f'credit.method="{method}"', METHOD_PARAMS[method], 'credit.progress_outcome="progress"']
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------------------------------------------------
+def warm_start(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(SFT config, model, tokenizer): trained once, then loaded from --out/sft while its settings are unchanged."""
+    from agentgym.trainers import engine
+    from agentgym.trainers.common import env_tasks, load_pretrained
+    from agentgym.trainers.config import load_config
+    from agentgym.trainers.run import train
+
+    overrides = sft_overrides(args)
+    cfg = load_config(None, overrides)
+    stamp = Path(args.out) / "sft" / "warm_start.json"
+    ckpt = engine.latest_checkpoint(Path(args.out) / "sft")
+    if not args.fresh_sft and ckpt is not None and stamp.is_file() and json.loads(stamp.read_text()) == overrides:
+        model, tokenizer = load_pretrained(str(ckpt / "model"))
+        print(f"warm start: loaded {ckpt / 'model'} (cached; --fresh-sft retrains it)", flush=True)
+        return cfg, model, tokenizer
+    from agentgym.trainers.common import build_model_and_tokenizer
+
+    train_tasks, _ = env_tasks(cfg.env)
+    model, tokenizer = build_model_and_tokenizer(cfg, train_tasks)
+    result = train(cfg, model=model, tokenizer=tokenizer)
+    stamp.write_text(json.dumps(overrides))
+    # Reload from disk so a fresh run and a cached one start from bit-identical weights.
+    model, tokenizer = load_pretrained(str(result.checkpoint / "model"))
+    return cfg, model, tokenizer
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from agentgym.trainers.common import env_tasks, evaluate
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
     t_start = time.time()
-    out = Path(args.out)
-    sft_cfg = load_config(None, BASE + ['algo.name="sft"', f"run.steps={args.sft_steps}", f'run.out_dir="{out / "sft"}"',
-                                        "algo.lr=1e-2", "algo.oracle_episodes=120", "algo.batch_size=16",
-                                        "algo.micro_batch_size=16"])
-    train_tasks, heldout = env_tasks(sft_cfg.env)
-    heldout = heldout[: args.heldout_tasks]
-    model, tokenizer = build_model_and_tokenizer(sft_cfg, train_tasks)
-    train(sft_cfg, model=model, tokenizer=tokenizer)
+    sft_cfg, model, tokenizer = warm_start(args)
+    _, heldout = env_tasks(sft_cfg.env)
+    heldout = heldout[: args.heldout_tasks] if args.heldout_tasks else heldout
     warm = evaluate(sft_cfg, model, tokenizer, heldout)
-    print(f"warm start (SFT {args.sft_steps} steps): held-out success {warm['eval/success_rate']:.2f}, "
-          f"progress {warm['eval/mean_progress']:.3f}  [{time.time() - t_start:.0f} s]", flush=True)
+    warm["eval/mean_return"] = _heldout_return(sft_cfg, model, tokenizer, heldout)
+    print(f"warm start: held-out success {warm['eval/success_rate']:.3f}, progress {warm['eval/mean_progress']:.3f}"
+          f"  [{time.time() - t_start:.0f} s]", flush=True)
 
-    results: dict[str, list[dict]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {}
     for method in args.methods:
         for seed in args.seeds:
             t0 = time.time()
-            cfg = load_config(None, BASE + [
-                'algo.name="grpo"', f"run.steps={args.steps}", f"run.seed={seed}",
-                f'run.out_dir="{out / method / f"seed{seed}"}"', "algo.lr=1e-3", "algo.micro_batch_size=16",
-                "rollout.tasks_per_step=6", "rollout.group_size=4", f'credit.method="{method}"', METHOD_PARAMS[method],
-                'credit.progress_outcome="progress"'])
+            cfg = load_config(None, grpo_overrides(args, method, seed))
             run = train(cfg, model=copy.deepcopy(model), tokenizer=tokenizer)
+            seconds = time.time() - t0
             ev = evaluate(cfg, run.model, tokenizer, heldout)
-            results.setdefault(method, []).append({
-                "curve": [m["rollout/mean_progress"] for m in run.metrics],
-                "heldout_progress": ev["eval/mean_progress"], "heldout_success": ev["eval/success_rate"],
-                "seconds": time.time() - t0})
-            print(f"{method:>10} seed {seed}: train progress {run.metrics[0]['rollout/mean_progress']:.3f} -> "
-                  f"{run.metrics[-1]['rollout/mean_progress']:.3f}; held-out progress {ev['eval/mean_progress']:.3f}, "
-                  f"success {ev['eval/success_rate']:.2f}  [{time.time() - t0:.0f} s]", flush=True)
+            bad = [m["step"] for m in run.metrics if not all(math.isfinite(v) for k, v in m.items() if
+                                                              isinstance(v, float))]
+            record = {
+                "seed": seed, "seconds": seconds, "nonfinite_steps": bad,
+                "curves": {name: [m[key] for m in run.metrics] for name, key in CURVES.items()},
+                "credit_metrics": {k: statistics.mean(m[k] for m in run.metrics) for k in run.metrics[0]
+                                   if k.startswith(("credit/", "reward/"))},
+                "heldout_success": ev["eval/success_rate"], "heldout_progress": ev["eval/mean_progress"],
+                "heldout_return": _heldout_return(cfg, run.model, tokenizer, heldout),
+            }
+            runs.setdefault(method, []).append(record)
+            c = record["curves"]["progress"]
+            print(f"{method:>10} seed {seed}: train progress {c[0]:.3f} -> {c[-1]:.3f}; held-out progress "
+                  f"{record['heldout_progress']:.3f}, success {record['heldout_success']:.3f}"
+                  f"{'  NON-FINITE at steps ' + str(bad) if bad else ''}  [{seconds:.0f} s]", flush=True)
+            del run
+            torch.manual_seed(0)
+    return {"args": vars(args), "argv": sys.argv[1:], "warm": warm, "runs": runs, "seconds": time.time() - t_start,
+            "machine": _machine(), "sft_overrides": sft_overrides(args),
+            "grpo_overrides_example": grpo_overrides(args, "outcome", 0)}
 
-    write_report(results, warm, args, Path(args.docs), time.time() - t_start)
+
+def _heldout_return(cfg: Any, model: Any, tokenizer: Any, tasks: list) -> float:
+    """Mean env return of greedy held-out games (evaluate() reports success and progress, not the return)."""
+    import torch
+
+    from agentgym.trainers.common import make_policy, play
+
+    model.eval()
+    with torch.no_grad():
+        trajs = play(cfg, make_policy(model, tokenizer, cfg.rollout, seed=0, greedy=True), tasks, group_size=1, seed=0)
+    return sum(t.total_reward for t in trajs) / max(len(trajs), 1)
 
 
-def _mean_sd(xs: list[float]) -> str:
-    return f"{statistics.mean(xs):.3f} ± {statistics.stdev(xs):.3f}" if len(xs) > 1 else f"{xs[0]:.3f}"
+def _machine() -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} on CPU with torch.set_num_threads(1), "
+            f"Python {platform.python_version()}")
 
 
-def write_report(results: dict[str, list[dict]], warm: dict, args: argparse.Namespace, docs: Path,
-                 seconds: float) -> None:
+# ---------------------------------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------------------------------
+def _mean_sd(xs: list[float], digits: int = 3) -> str:
+    if len(xs) == 1:
+        return f"{xs[0]:.{digits}f}"
+    return f"{statistics.mean(xs):.{digits}f} ± {statistics.stdev(xs):.{digits}f}"
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    docs.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for method, runs in results.items():
-        steps = range(1, len(runs[0]["curve"]) + 1)
-        mean = [statistics.mean(r["curve"][i] for r in runs) for i in range(len(runs[0]["curve"]))]
-        ax.plot(list(steps), mean, marker="o", label=method)
-    ax.set_xlabel("GRPO step")
-    ax.set_ylabel("train mean progress (mean over seeds)")
-    ax.set_title(f"Credit methods on {ENV} (tiny model, {len(args.seeds)} seeds)")
-    ax.legend()
+    panels = [("progress", "train mean progress (objects ruled out)"),
+              ("invalid", "train invalid-question rate (per turn)")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(12, 4.6))
+    colors = plt.get_cmap("tab10").colors
+    for ax, (name, label) in zip(axes, panels):
+        for color, (method, runs) in zip(colors, results["runs"].items()):
+            curves = [r["curves"][name] for r in runs]
+            steps = list(range(1, len(curves[0]) + 1))
+            mean = [statistics.mean(c[i] for c in curves) for i in range(len(steps))]
+            # Dashed for gated: with no solved game its gate never opens and its curve lies exactly on outcome's.
+            ax.plot(steps, mean, color=color, lw=1.8, ls="--" if method == "gated" else "-", label=method)
+            ax.fill_between(steps, [min(c[i] for c in curves) for i in range(len(steps))],
+                            [max(c[i] for c in curves) for i in range(len(steps))], color=color, alpha=0.12, lw=0)
+        ax.set_xlabel("GRPO step")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="lower left", fontsize=8, ncol=2)
+    a = results["args"]
+    fig.suptitle(f"Credit methods on {ENV}: mean over seeds {a['seeds']}, shaded min-max "
+                 f"({a['tasks_per_step']} tasks x {a['group_size']} samples per step)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(docs / "credit_comparison.png", dpi=120)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
+
+def write_report(results: dict[str, Any], docs: Path) -> str:
+    docs.mkdir(parents=True, exist_ok=True)
+    plot(results, docs / "credit_comparison.png")
+    a, warm, runs = results["args"], results["warm"], results["runs"]
+    argv = " ".join(results["argv"])
+    command = f"python benchmarks/credit_comparison.py{' ' + argv if argv else ''}"
+    n_held = a["heldout_tasks"] or "all 38"
     lines = [
         "# Credit assignment comparison", "",
-        f"Produced by `python benchmarks/credit_comparison.py` ({seconds / 60:.1f} min on 2 CPU cores). "
-        f"Env `{ENV}` (max {BASE[1].split('=')[1]} turns), tiny model (hidden 64, 2 layers) warm-started by "
-        f"{args.sft_steps} SFT steps on oracle games, then {args.steps} GRPO steps of 6 tasks x 4 samples per run, "
-        f"seeds {args.seeds}. Outcome = the env's progress (objects ruled out). Held-out: {args.heldout_tasks} tasks, "
-        "greedy.", "",
-        f"Warm start: held-out success {warm['eval/success_rate']:.3f}, progress {warm['eval/mean_progress']:.3f}.", "",
-        "| method | train progress, first step | train progress, last step | held-out progress | held-out success |"
-        " s / run |",
-        "|---|---|---|---|---|---|",
+        f"Command: `{command}` ({results['seconds'] / 60:.1f} min wall time, one process).  ",
+        f"Machine: {results['machine']}.", "",
+        "## Setup", "",
+        f"- Env `{ENV}`, at most {a['max_turns']} questions per game (turn limit = truncation). Reward -1 per turn, "
+        "0 on the right guess; progress = fraction of the wrong objects ruled out by the answers (1.0 on a right "
+        "guess).",
+        "- Model: tiny Qwen2-style model built locally (hidden 64, 2 layers, 4 heads, 512-token BPE trained on "
+        f"oracle games). Warm start: {a['sft_steps']} SFT steps (lr 1e-2, 16 oracle games per step) on oracle games "
+        "of the 157 train objects; one checkpoint shared by every run.",
+        f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
+        f"{a['tasks_per_step']} train objects x {a['group_size']} sampled games (temperature 1.0, max 12 new tokens "
+        f"per turn), seeds {a['seeds']}. A seed fixes the task order and the sampling seed of each step, for every "
+        "method alike, so step 1 is the same batch of games for all methods.",
+        "- Credit settings (the score every method turns into advantages is the env's progress where the method has "
+        "an outcome knob): " + "; ".join(f"`{m}`: `{METHOD_PARAMS[m].split('=', 1)[1]}`" for m in runs) +
+        "; progress (SPA) also has `credit.progress_outcome=\"progress\"` (its estimator is fitted online, one Adam "
+        "step per GRPO step, lr 1e-4).",
+        f"- Held-out: {n_held} held-out objects (never seen in training), played greedily once per run.", "",
+        f"Warm start on held-out: success {warm['eval/success_rate']:.3f}, progress "
+        f"{warm['eval/mean_progress']:.3f}, return {warm['eval/mean_return']:.2f}.", "",
+        "## Summary (mean ± sample std over seeds)", "",
+        "| method | train progress, step 1 | train progress, last 5 steps | held-out success | held-out progress |"
+        " held-out return | wall s / run |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for method, runs in results.items():
-        lines.append(f"| {method} | {_mean_sd([r['curve'][0] for r in runs])} | {_mean_sd([r['curve'][-1] for r in runs])}"
-                     f" | {_mean_sd([r['heldout_progress'] for r in runs])} | "
-                     f"{_mean_sd([r['heldout_success'] for r in runs])} | "
-                     f"{statistics.mean(r['seconds'] for r in runs):.0f} |")
-    lines += ["", "Mean ± sample std over seeds. ![learning curves](credit_comparison.png)", ""]
-    (docs / "credit_comparison.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    for method, rs in runs.items():
+        tail = [statistics.mean(r["curves"]["progress"][-5:]) for r in rs]
+        lines.append(
+            f"| {method} | {_mean_sd([r['curves']['progress'][0] for r in rs])} | {_mean_sd(tail)} | "
+            f"{_mean_sd([r['heldout_success'] for r in rs])} | {_mean_sd([r['heldout_progress'] for r in rs])} | "
+            f"{_mean_sd([r['heldout_return'] for r in rs], 2)} | {statistics.mean(r['seconds'] for r in rs):.0f} |")
+    lines += ["", "## Per seed (held-out success / progress / return after training)", "",
+              "| method | " + " | ".join(f"seed {s}" for s in a["seeds"]) + " |",
+              "|---|" + "---|" * len(a["seeds"])]
+    for method, rs in runs.items():
+        lines.append(f"| {method} | " + " | ".join(
+            f"{r['heldout_success']:.3f} / {r['heldout_progress']:.3f} / {r['heldout_return']:.2f}" for r in rs) + " |")
+    nonfinite = {m: [(r["seed"], r["nonfinite_steps"]) for r in rs if r["nonfinite_steps"]] for m, rs in runs.items()}
+    nonfinite = {m: v for m, v in nonfinite.items() if v}
+    lines += ["", "Non-finite metrics: " + (json.dumps(nonfinite) if nonfinite else "none in any run") + ".", "",
+              "## Credit diagnostics (mean over steps and seeds)", "", "| method | metric | value |", "|---|---|---|"]
+    for method, rs in runs.items():
+        for key in rs[0]["credit_metrics"]:
+            lines.append(f"| {method} | `{key}` | {statistics.mean(r['credit_metrics'][key] for r in rs):.3f} |")
+    lines += ["", "## Learning curves", "", "![learning curves](credit_comparison.png)", "",
+              "Training batch mean per step (mean over seeds, shaded min-max over seeds).", ""]
+    page = docs / "credit_comparison.md"
+    old = page.read_text() if page.is_file() else ""
+    if FINDINGS in old:  # written by hand after looking at a run; kept when the tables are regenerated
+        lines += [old[old.index(FINDINGS):].rstrip(), ""]
+    text = "\n".join(lines)
+    page.write_text(text)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--methods", nargs="+", default=list(METHOD_PARAMS), choices=list(METHOD_PARAMS))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--steps", type=int, default=25, help="GRPO steps per run")
+    ap.add_argument("--tasks-per-step", type=int, default=8)
+    ap.add_argument("--group-size", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=1e-3, help="GRPO learning rate (the same for every method)")
+    ap.add_argument("--max-turns", type=int, default=5,
+                    help="question budget; 5 keeps the runs inside ~20 min (a game then always lasts 5 turns)")
+    ap.add_argument("--sft-steps", type=int, default=60)
+    ap.add_argument("--fresh-sft", action="store_true", help="retrain the cached warm start")
+    ap.add_argument("--heldout-tasks", type=int, default=0, help="first N held-out objects (0: all)")
+    ap.add_argument("--out", default="runs/credit_comparison")
+    ap.add_argument("--docs", default="docs/benchmarks")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the report from --out/results.json")
+    args = ap.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)  # one process on a shared 2-core machine; also keeps timings comparable
+    results_path = Path(args.out) / "results.json"
+    if args.report_only:
+        results = json.loads(results_path.read_text())
+    else:
+        results = run_all(args)
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=1))
+    print(write_report(results, Path(args.docs)))
 
 
 if __name__ == "__main__":

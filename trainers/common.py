@@ -388,7 +388,8 @@ class CreditStep:
 
         out: list[list[float]] = []
         scores: list[float] = []
-        for g, res in zip(groups, self.results(groups)):
+        results = self.results(groups)
+        for g, res in zip(groups, results):
             if res.advantages is not None:
                 out += [list(a) for a in res.advantages]
                 scores += [float(sum(r)) for r in (res.rewards or res.advantages)]
@@ -396,18 +397,19 @@ class CreditStep:
                 out += episode_advantages(res.rewards, estimator=estimator, std_normalize=std_normalize,
                                           epsilon=epsilon)
                 scores += [float(sum(r)) for r in res.rewards]
-        return out, self._metrics(groups, scores)
+        return out, {**self._metrics(groups, scores), **_mean_credit_metrics(results)}
 
     def turn_rewards(self, groups: list[list[Trajectory]]) -> tuple[list[list[float]], dict[str, float]]:
         """Per-turn rewards of every episode (for GAE); a method that only returns advantages is an error."""
         out: list[list[float]] = []
-        for g, res in zip(groups, self.results(groups)):
+        results = self.results(groups)
+        for g, res in zip(groups, results):
             if res.rewards is None:
                 raise ConfigError(f"credit.method = {self.method!r} returns per-turn advantages only, which PPO's "
                                   "GAE cannot use; use it with algo.name = \"grpo\" or \"rloo\", or pick a "
                                   "reward-returning method (outcome, gated, turn_level) for PPO")
             out += [list(r) for r in res.rewards]
-        return out, self._metrics(groups, [float(sum(r)) for r in out])
+        return out, {**self._metrics(groups, [float(sum(r)) for r in out]), **_mean_credit_metrics(results)}
 
     def after_update(self, episodes: list[Trajectory]) -> dict[str, float]:
         """SPA: fit the progress estimator to this step's episodes (their per-turn hidden states come from the
@@ -424,6 +426,13 @@ class CreditStep:
         with_signal = sum(len({round(s, 9) for s in sc}) > 1 for sc in _split(scores, [len(g) for g in groups]))
         return {"reward/score_mean": sum(scores) / len(scores),
                 "reward/groups_with_signal": with_signal / max(len(groups), 1)}
+
+
+def _mean_credit_metrics(results: list[Any]) -> dict[str, float]:
+    """The credit methods' own credit/... diagnostics (one dict per group), averaged over the step's groups."""
+    keys = {k for r in results for k in r.metrics}
+    return {k: sum(r.metrics[k] for r in results if k in r.metrics) / sum(k in r.metrics for r in results)
+            for k in sorted(keys)}
 
 
 def _split(values: list[float], sizes: list[int]) -> list[list[float]]:
