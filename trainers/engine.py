@@ -8,13 +8,14 @@ pure function of (seed, step), so the same tasks come next. tests/trainers/test_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -130,6 +131,24 @@ def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module, t
 def save_model(model: torch.nn.Module, path: str | Path) -> None:
     """save_pretrained, also for models loaded from a GGUF file: transformers dequantises those to plain float
     tensors on load but keeps a GGUF "quantizer" that refuses to save; the tensors themselves save exactly."""
+    with _quiet_transformers_progress():  # its "Writing model shards" bar would break our own progress line
+        _save_pretrained(model, path)
+
+
+@contextlib.contextmanager
+def _quiet_transformers_progress() -> Iterator[None]:
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _save_pretrained(model: torch.nn.Module, path: str | Path) -> None:
     quantizer = getattr(model, "hf_quantizer", None)
     method = getattr(getattr(quantizer, "quantization_config", None), "quant_method", None)
     if quantizer is None or str(getattr(method, "value", method)) != "gguf":
