@@ -2,83 +2,242 @@
 
 Steps: build a tokenizer (trained on the env's observations and the oracle's actions) and a tiny random model ->
 measure greedy success on held-out easy tasks -> SFT on oracle demonstrations -> GRPO on the train split -> measure
-held-out success again. Everything lands in one run folder (./runs/demo-<time> unless --out).
+held-out success after each stage. Everything lands in one run folder (./runs/demo-<time> unless `out`):
+
+    eval_before/ eval_sft/ eval_rl/   metrics.json (success with a 95% bootstrap CI), trajectories.jsonl, report.html
+    sft/ grpo/                        config.json, metrics.jsonl, tb/ (TensorBoard), checkpoints/step_N/model
+    summary.json                      the numbers printed at the end
+
+The settings below were tuned for 2 CPU cores: the env lists the admissible actions and repeats the quest on every
+observation (so a ~130k-parameter model can learn to pick and copy an action), generation stops two tokens after the
+longest oracle action, SFT runs long enough for the model to learn to copy (action-token accuracy jumps from ~85% to
+~97% around step 300), and GRPO runs at a learning rate 50x below SFT's so it refines the SFT policy instead of
+undoing it. Measured on 2 cores with 1 torch thread, 60 held-out easy quests, greedy (2026-11-23):
+
+    seed   before   after SFT   after GRPO   wall time
+    0      0.0%     53.3%       65.0%        168 s
+    1      0.0%     65.0%       66.7%        193 s
+    2      0.0%     41.7%       41.7%        235 s (the test suite ran beside it)
+
+SFT does nearly all of the work; GRPO's gain on top of it (+11.7, +1.7, +0.0 points) is within the confidence
+intervals, and the demo says so when it prints the result.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from agentgym.trainers.config import load_config
+from agentgym.trainers.config import TrainConfig, load_config
+
+ENV_KWARGS = '{level="easy", list_actions=true, show_quest=true}'
+"""The demo's env: easy quests; every observation repeats the quest and lists the admissible actions."""
+
+DEMO_SETTINGS = [
+    "model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "model.tiny_num_heads=4",
+    "model.tiny_vocab_size=1024", "model.tiny_corpus_episodes=200", "model.device=cpu",
+    'env.id="agentgym/TextAdventure-v0"', f"env.kwargs={ENV_KWARGS}", "env.max_turns=8",
+    "rollout.num_env_workers=0", "rollout.batch_size=128",
+    "run.progress_bar=false", "run.tensorboard=true", "run.eval_every=0",
+]
+"""Settings both stages share (rollout.max_new_tokens is added at run time, sized to the oracle's actions)."""
+
+SFT_SETTINGS = ['algo.name="sft"', "algo.lr=1e-2", "algo.oracle_episodes=400", "algo.batch_size=16",
+                "algo.micro_batch_size=16", "algo.warmup_steps=5"]
+"""SFT: behaviour cloning of the oracle; a tiny model tolerates (and needs) a large learning rate."""
+
+RL_SETTINGS = ['algo.name="grpo"', "algo.lr=2e-4", "algo.kl_coef=0.0", "rollout.tasks_per_step=8",
+               "rollout.group_size=8", "rollout.temperature=1.0", "algo.micro_batch_size=32",
+               'credit.method="outcome"']
+"""GRPO: outcome reward, 8 tasks x 8 samples per step, a learning rate 50x below SFT's."""
+
+
+@dataclass
+class HeldoutScore:
+    """Greedy success on the held-out tasks after one stage."""
+
+    success: float
+    """Fraction of held-out episodes that completed their quest."""
+    ci_low: float
+    """Lower end of the 95% bootstrap confidence interval of `success`."""
+    ci_high: float
+    """Upper end of the 95% bootstrap confidence interval of `success`."""
+    progress: float
+    """Mean fraction of quest subgoals reached."""
+    out_dir: Path
+    """metrics.json, trajectories.jsonl and report.html of this evaluation."""
+
+    def line(self) -> str:
+        return f"{self.success:6.1%}  (95% CI {self.ci_low:.1%} .. {self.ci_high:.1%})"
 
 
 @dataclass
 class DemoResult:
-    before: float
-    """Held-out success of the untrained model."""
-    after_sft: float
-    after: float
-    """Held-out success after SFT then GRPO."""
+    before: HeldoutScore
+    """The untrained model."""
+    after_sft: HeldoutScore
+    """After SFT on oracle demonstrations."""
+    after_rl: HeldoutScore
+    """After SFT then GRPO."""
     heldout_tasks: int
     seconds: float
+    """Wall time of the whole demo, model building and evaluations included."""
     run_dir: Path
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    rl_train_success: list[float] = field(default_factory=list)
+    """rollout/success_rate of every GRPO step (sampled at temperature 1 on train tasks)."""
+    threads: int = 1
+    """torch threads the demo ran with."""
+
+    @property
+    def rl_verdict(self) -> str:
+        """Did GRPO help on top of SFT, by the held-out numbers (an honest one-liner, not a claim of significance)?"""
+        d = self.after_rl.success - self.after_sft.success
+        overlap = self.after_rl.ci_low <= self.after_sft.success <= self.after_rl.ci_high
+        if d > 0:
+            return (f"GRPO added {d:+.1%} held-out success on top of SFT" +
+                    (" (within the confidence interval: suggestive, not conclusive)" if overlap else ""))
+        if d == 0:
+            return "GRPO left held-out success unchanged"
+        return f"GRPO lowered held-out success by {-d:.1%} in this run"
 
 
-DEMO_SETTINGS = [
-    "model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "model.tiny_num_heads=4",
-    "model.tiny_vocab_size=512", "model.tiny_corpus_episodes=64",
-    'env.id="agentgym/TextAdventure-v0"', 'env.kwargs={level="easy"}', "env.max_turns=6",
-    "rollout.max_new_tokens=8", "rollout.num_env_workers=0", "rollout.batch_size=64",
-    "run.progress_bar=false", "run.tensorboard=true", "run.eval_every=0",
-]
+def demo_threads() -> int:
+    """torch threads for the demo: 1 (the model is ~100k parameters; its matrices are too small for intra-op
+    parallelism to pay, and extra threads fight with anything else on the machine). AGENTGYM_DEMO_THREADS
+    overrides it."""
+    value = os.environ.get("AGENTGYM_DEMO_THREADS", "1")
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"AGENTGYM_DEMO_THREADS must be a positive integer, got {value!r}; unset it or use 1") \
+            from None
+    if n < 1:
+        raise ValueError(f"AGENTGYM_DEMO_THREADS must be >= 1, got {n}; unset it or use 1")
+    return n
 
 
-def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 80, rl_steps: int = 8,
-             heldout_tasks: int = 40, log: Callable[[str], Any] = print) -> DemoResult:
-    """SFT then GRPO on a tiny model; returns held-out success before and after (see module docstring)."""
-    from agentgym.trainers.common import build_model_and_tokenizer, env_tasks, evaluate
+def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 350, rl_steps: int = 10,
+             heldout_tasks: int = 60, log: Callable[[str], Any] = print, threads: int | None = None,
+             sft_overrides: Sequence[str] = (), rl_overrides: Sequence[str] = ()) -> DemoResult:
+    """SFT then GRPO on a tiny model; returns held-out success before, after SFT and after GRPO (module docstring).
+
+    heldout_tasks: the first N held-out easy tasks (the split has 60; more cycle). threads: torch threads (default
+    demo_threads()). sft_overrides / rl_overrides: extra `section.key=value` settings for one stage.
+    """
+    import torch
+
+    from agentgym.trainers.common import build_model_and_tokenizer, env_tasks
     from agentgym.trainers.run import train
 
+    if min(sft_steps, rl_steps, heldout_tasks) < 1:
+        raise ValueError(f"sft_steps, rl_steps and heldout_tasks must be >= 1, got {sft_steps}, {rl_steps}, "
+                         f"{heldout_tasks}")
     t0 = time.time()
+    threads = threads or demo_threads()
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
     run_dir = Path(out) if out is not None else Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
-    base = DEMO_SETTINGS + [f"run.seed={seed}"]
-    sft_cfg = load_config(None, base + [
-        'algo.name="sft"', f"run.steps={sft_steps}", f'run.out_dir="{run_dir / "sft"}"', "algo.lr=1e-2",
-        "algo.oracle_episodes=200", "algo.batch_size=16", "algo.micro_batch_size=16", "algo.warmup_steps=5"])
-    rl_cfg = load_config(None, base + [
-        'algo.name="grpo"', f"run.steps={rl_steps}", f'run.out_dir="{run_dir / "grpo"}"', "algo.lr=1e-3",
-        "rollout.tasks_per_step=8", "rollout.group_size=6", "rollout.temperature=1.0", "algo.micro_batch_size=16",
-        'credit.method="outcome"'])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        base = DEMO_SETTINGS + [f"run.seed={seed}"]
+        sft_cfg = load_config(None, base + SFT_SETTINGS + [f"run.steps={sft_steps}",
+                                                           f'run.out_dir="{run_dir / "sft"}"', *sft_overrides])
+        stages: dict[str, float] = {}
 
-    stages: dict[str, float] = {}
-    train_tasks, heldout = env_tasks(sft_cfg.env)
-    heldout = heldout[:heldout_tasks]
-    log(f"building a tiny model and tokenizer from {sft_cfg.model.tiny_corpus_episodes} oracle episodes ...")
-    model, tokenizer = build_model_and_tokenizer(sft_cfg, train_tasks)
-    n_params = sum(p.numel() for p in model.parameters())
-    before = evaluate(sft_cfg, model, tokenizer, heldout)["eval/success_rate"]
-    stages["setup"] = time.time() - t0
-    log(f"  {n_params / 1e3:.0f}k parameters, vocabulary {len(tokenizer)}; held-out success before training: "
-        f"{before:.0%} ({len(heldout)} easy tasks)")
+        # SETUP: tasks, tokenizer, model, generation length ------------------------------------------------------------
+        train_tasks, _ = env_tasks(sft_cfg.env)
+        log(f"building a tiny model and tokenizer from {sft_cfg.model.tiny_corpus_episodes} oracle episodes "
+            f"({threads} torch thread{'s' if threads > 1 else ''}) ...")
+        model, tokenizer = build_model_and_tokenizer(sft_cfg, train_tasks)
+        max_new = max_action_tokens(sft_cfg, tokenizer, train_tasks) + 2  # +2: slack for held-out words
+        gen = [f"rollout.max_new_tokens={max_new}"]
+        sft_cfg = load_config(None, base + gen + SFT_SETTINGS + [
+            f"run.steps={sft_steps}", f'run.out_dir="{run_dir / "sft"}"', *sft_overrides])
+        rl_cfg = load_config(None, base + gen + RL_SETTINGS + [
+            f"run.steps={rl_steps}", f'run.out_dir="{run_dir / "grpo"}"', *rl_overrides])
+        n_params = sum(p.numel() for p in model.parameters())
+        log(f"  {n_params / 1e3:.0f}k parameters, vocabulary {len(tokenizer)}, at most {max_new} new tokens per "
+            f"turn, {sft_cfg.env.max_turns} turns per episode")
+        before = heldout_score(sft_cfg, model, tokenizer, heldout_tasks, run_dir / "eval_before")
+        stages["setup"] = time.time() - t0
+        log(f"  held-out success before training: {before.line()}  [{heldout_tasks} easy tasks, greedy]")
 
-    t = time.time()
-    log(f"SFT: {sft_steps} steps on oracle demonstrations ...")
-    train(sft_cfg, model=model, tokenizer=tokenizer)
-    after_sft = evaluate(sft_cfg, model, tokenizer, heldout)["eval/success_rate"]
-    stages["sft"] = time.time() - t
-    log(f"  held-out success after SFT: {after_sft:.0%}  ({stages['sft']:.0f} s)")
+        # SFT ------------------------------------------------------------------------------------------------------
+        t = time.time()
+        log(f"SFT: {sft_steps} steps x {sft_cfg.algo.batch_size} oracle demonstrations, lr {sft_cfg.algo.lr:g} ...")
+        sft = train(sft_cfg, model=model, tokenizer=tokenizer)
+        after_sft = heldout_score(sft_cfg, model, tokenizer, heldout_tasks, run_dir / "eval_sft")
+        stages["sft"] = time.time() - t
+        acc = sft.metrics[-1].get("loss/token_accuracy", float("nan"))
+        log(f"  action-token accuracy {acc:.0%}; held-out success after SFT: {after_sft.line()}  "
+            f"({stages['sft']:.0f} s)")
 
-    t = time.time()
-    log(f"GRPO: {rl_steps} steps x {rl_cfg.rollout.tasks_per_step} tasks x {rl_cfg.rollout.group_size} samples ...")
-    result = train(rl_cfg, model=model, tokenizer=tokenizer)
-    after = evaluate(rl_cfg, model, tokenizer, heldout)["eval/success_rate"]
-    stages["grpo"] = time.time() - t
-    train_success = [m["rollout/success_rate"] for m in result.metrics]
-    log(f"  train success during GRPO: {train_success[0]:.0%} -> {train_success[-1]:.0%}; held-out success after "
-        f"GRPO: {after:.0%}  ({stages['grpo']:.0f} s)")
-    return DemoResult(before=before, after_sft=after_sft, after=after, heldout_tasks=len(heldout),
-                      seconds=time.time() - t0, run_dir=run_dir, stage_seconds=stages)
+        # GRPO -----------------------------------------------------------------------------------------------------
+        t = time.time()
+        r = rl_cfg.rollout
+        log(f"GRPO: {rl_steps} steps x {r.tasks_per_step} tasks x {r.group_size} samples, lr {rl_cfg.algo.lr:g} ...")
+        rl = train(rl_cfg, model=model, tokenizer=tokenizer)
+        after_rl = heldout_score(rl_cfg, model, tokenizer, heldout_tasks, run_dir / "eval_rl")
+        stages["grpo"] = time.time() - t
+        train_success = [float(m["rollout/success_rate"]) for m in rl.metrics]
+        log(f"  train success while sampling: {_curve(train_success)}")
+        log(f"  held-out success after GRPO: {after_rl.line()}  ({stages['grpo']:.0f} s)")
+    finally:
+        torch.set_num_threads(previous_threads)
+
+    result = DemoResult(before=before, after_sft=after_sft, after_rl=after_rl, heldout_tasks=heldout_tasks,
+                        seconds=time.time() - t0, run_dir=run_dir, stage_seconds=stages,
+                        rl_train_success=train_success, threads=threads)
+    summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
+    summary = json.loads(json.dumps(summary, default=str))
+    summary["rl_verdict"] = result.rl_verdict
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return result
+
+
+def max_action_tokens(cfg: TrainConfig, tokenizer: Any, tasks: Sequence[Any], episodes: int = 200) -> int:
+    """Tokens (end-of-turn included) of the longest action the oracle takes in `episodes` train episodes: the
+    generation limit that lets every demonstrated action finish, and no more (every extra token is one more step
+    of `generate` for every live episode)."""
+    from agentgym.chat import tokenize_trajectory
+    from agentgym.policies.scripted import OraclePolicy
+    from agentgym.trainers.common import play
+
+    demos = play(cfg, OraclePolicy(), list(tasks)[:episodes], group_size=1, seed=cfg.run.seed)
+    lengths = [len(turn.completion_ids or ()) for d in demos if d.turns
+               for turn in tokenize_trajectory(d, tokenizer).turns]
+    if not lengths:
+        raise RuntimeError(f"the oracle played no turn on {cfg.env.id!r}; cannot size rollout.max_new_tokens")
+    return max(lengths)
+
+
+def heldout_score(cfg: TrainConfig, model: Any, tokenizer: Any, n: int, out_dir: Path) -> HeldoutScore:
+    """Greedy success on the first n held-out tasks, with a 95% bootstrap CI; writes metrics.json,
+    trajectories.jsonl and report.html to out_dir."""
+    from agentgym.evaluation import evaluate
+    from agentgym.trainers.common import make_policy
+
+    was_training = model.training
+    try:
+        policy = make_policy(model, tokenizer, cfg.rollout, seed=cfg.run.seed, greedy=True)
+        res = evaluate(cfg.env.id, policy, split=cfg.env.eval_split or "heldout", n=n, seed=cfg.run.seed,
+                       out_dir=str(out_dir), max_turns=cfg.env.max_turns, batch_size=cfg.rollout.batch_size,
+                       env_kwargs=cfg.env.kwargs, policy_name="tiny demo model")
+    finally:
+        model.train(was_training)
+    m = res.metrics
+    return HeldoutScore(success=m["eval/success_rate"], ci_low=m["eval/success_rate_ci_low"],
+                        ci_high=m["eval/success_rate_ci_high"], progress=m["eval/mean_progress"], out_dir=out_dir)
+
+
+def _curve(values: Sequence[float], width: int = 12) -> str:
+    """A short text rendering of a per-step series: every value when few, else evenly spaced ones."""
+    if len(values) > width:
+        idx = [round(i * (len(values) - 1) / (width - 1)) for i in range(width)]
+        values = [values[i] for i in idx]
+    return " ".join(f"{v:.0%}" for v in values)

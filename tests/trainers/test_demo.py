@@ -1,0 +1,103 @@
+"""`agentgym demo` end to end with a tiny budget: what it prints, returns and writes (not how well it learns; the
+tuned run's figures are in the demo's docstring and the report of the change that tuned it)."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from agentgym.trainers import demo
+
+# Tiny budget: few oracle episodes, 2-turn episodes, 2 SFT steps, 1 GRPO step on 2 tasks x 2 samples, 3 held-out tasks.
+SFT_TINY = ["model.tiny_corpus_episodes=4", "algo.oracle_episodes=4", "algo.batch_size=2", "env.max_turns=2",
+            "run.tensorboard=false"]
+RL_TINY = ["rollout.tasks_per_step=2", "rollout.group_size=2", "env.max_turns=2", "run.tensorboard=false"]
+
+
+def _tiny_demo(out, _run_demo=demo.run_demo, **kw):
+    kw = {"sft_steps": 2, "rl_steps": 1, "heldout_tasks": 3, **kw}
+    return _run_demo(out, sft_overrides=SFT_TINY, rl_overrides=RL_TINY, **kw)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "run"
+    lines: list[str] = []
+    result = _tiny_demo(out, seed=0, log=lines.append)
+    return out, result, lines
+
+
+def test_run_demo_returns_three_scores_with_intervals(tiny_run):
+    out, r, _ = tiny_run
+    assert r.run_dir == out and r.heldout_tasks == 3 and r.threads == 1
+    for score, name in ((r.before, "eval_before"), (r.after_sft, "eval_sft"), (r.after_rl, "eval_rl")):
+        assert score.success in (0.0, 1 / 3, 2 / 3, 1.0)  # 3 episodes
+        assert 0.0 <= score.ci_low <= score.success <= score.ci_high <= 1.0
+        assert score.out_dir == out / name
+    assert list(r.stage_seconds) == ["setup", "sft", "grpo"]
+    assert r.seconds >= sum(r.stage_seconds.values()) > 0
+    assert len(r.rl_train_success) == 1 and 0.0 <= r.rl_train_success[0] <= 1.0
+    assert r.rl_verdict.startswith(("GRPO added", "GRPO left", "GRPO lowered"))
+
+
+def test_run_demo_writes_evaluations_training_logs_checkpoints_and_summary(tiny_run):
+    out, r, _ = tiny_run
+    for name in ("eval_before", "eval_sft", "eval_rl"):
+        metrics = json.loads((out / name / "metrics.json").read_text())["metrics"]
+        assert metrics["eval/episodes"] == 3.0
+        assert len((out / name / "trajectories.jsonl").read_text().splitlines()) == 3
+        assert (out / name / "report.html").stat().st_size > 0
+    assert metrics["eval/success_rate"] == r.after_rl.success
+    sft_rows = [json.loads(x) for x in (out / "sft" / "metrics.jsonl").read_text().splitlines()]
+    grpo_rows = [json.loads(x) for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in sft_rows] == [1, 2] and [row["step"] for row in grpo_rows] == [1]
+    assert grpo_rows[0]["rollout/episodes"] == 4.0
+    assert (out / "sft" / "checkpoints" / "step_2" / "model").is_dir()
+    assert (out / "grpo" / "checkpoints" / "step_1" / "model").is_dir()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["after_sft"]["success"] == r.after_sft.success and summary["rl_verdict"] == r.rl_verdict
+
+
+def test_run_demo_sizes_generation_to_the_longest_oracle_action(tiny_run):
+    out, _, lines = tiny_run
+    config = json.loads((out / "grpo" / "config.json").read_text())
+    max_new = config["rollout"]["max_new_tokens"]
+    assert f"at most {max_new} new tokens per turn" in "\n".join(lines)
+    assert config["env"]["kwargs"] == {"level": "easy", "list_actions": True, "show_quest": True}
+    assert config["algo"]["lr"] == 2e-4 and config["algo"]["kl_coef"] == 0.0  # RL_SETTINGS reach the GRPO stage
+
+
+def test_run_demo_leaves_torch_threads_as_it_found_them(tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    with pytest.raises(ValueError, match="sft_steps, rl_steps and heldout_tasks must be >= 1, got 0, 1, 3"):
+        _tiny_demo(tmp_path / "bad", sft_steps=0)
+    assert torch.get_num_threads() == before
+
+
+def test_demo_threads_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("AGENTGYM_DEMO_THREADS", raising=False)
+    assert demo.demo_threads() == 1
+    monkeypatch.setenv("AGENTGYM_DEMO_THREADS", "2")
+    assert demo.demo_threads() == 2
+    monkeypatch.setenv("AGENTGYM_DEMO_THREADS", "two")
+    with pytest.raises(ValueError, match="AGENTGYM_DEMO_THREADS must be a positive integer, got 'two'"):
+        demo.demo_threads()
+
+
+def test_cli_demo_prints_before_sft_rl_time_and_files(tmp_path, monkeypatch, capsys):
+    from agentgym.cli.main import main
+
+    monkeypatch.setattr(demo, "run_demo", functools.partial(_tiny_demo, log=lambda s: None))
+    out = tmp_path / "cli"
+    assert main(["demo", "--out", str(out), "--sft-steps", "1", "--rl-steps", "1", "--heldout-tasks", "2"]) == 0
+    text = capsys.readouterr().out
+    for expected in ("held-out success on 2 easy quests (greedy, 95% bootstrap CI):", "before training",
+                     "after SFT", "after GRPO", "95% CI", "time: ", f"run folder: {out}", "metrics.jsonl",
+                     str(out / "eval_rl" / "report.html")):
+        assert expected in text, f"{expected!r} missing from:\n{text}"
+    assert main(["demo", "--rl-steps", "0"]) == 2
+    assert "--rl-steps must be >= 1, got 0" in capsys.readouterr().err
