@@ -76,11 +76,18 @@ class Context:
             from agentgym.policies.vllm import VLLMPolicy
             from vllm import SamplingParams
 
+            # The engine starts from the training model as it is now, saved as a plain Hugging Face folder: that
+            # works for "tiny" and "smollm2" (which exist only in memory or as a GGUF file), for a resumed run, and
+            # for any path or Hub name, and it guarantees the engine's architecture and tokenizer are the trainer's.
+            start = self.run_dir / "vllm_init"
+            engine.save_model(self.model, start)
+            self.tokenizer.save_pretrained(start)
             r = self.cfg.rollout
             params = SamplingParams(temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else -1,
                                     max_tokens=r.max_new_tokens, logprobs=0)
-            self._vllm_policy = VLLMPolicy(self.cfg.model.name, sampling_params=params)
-        engine.sync_weights(self._vllm_policy, self.model)
+            self._vllm_policy = VLLMPolicy(str(start), sampling_params=params)
+        else:
+            engine.sync_weights(self._vllm_policy, self.model)
         return self._vllm_policy
 
     def reference_model(self) -> Any:

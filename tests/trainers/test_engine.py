@@ -100,3 +100,16 @@ def test_sync_weights_is_free_for_a_shared_model_and_refuses_others():
     assert engine.sync_weights(shared, model) == "shared"
     with pytest.raises(TypeError, match="neither shares the training model"):
         engine.sync_weights(object(), model)
+
+
+def test_sync_weights_hands_the_state_dict_to_load_weights():
+    model = torch.nn.Linear(2, 3)
+    received = []
+
+    class Engine:  # VLLMPolicy's side of the contract
+        def load_weights(self, named_tensors):
+            received.extend(named_tensors)
+
+    assert engine.sync_weights(Engine(), model) == "loaded"
+    assert [name for name, _ in received] == ["weight", "bias"]
+    assert torch.equal(received[0][1], model.weight) and torch.equal(received[1][1], model.bias)
