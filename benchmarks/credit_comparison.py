@@ -1,20 +1,29 @@
-"""Credit assignment compared: outcome, turn_level, gated, info_gain, progress and gigpo on one env, same seeds.
+"""Credit assignment compared on the same env and seeds: outcome, turn_level, gated, info_gain, progress, gigpo.
 
-Env: agentgym/TwentyQuestions-v0 for every method, because IGPO needs a ground-truth answer (info["answer"]) and
-TwentyQuestions has one. Model: a tiny model built locally, warm-started once by SFT on oracle games (cached under
---out and shared by every run, so every (method, seed) pair starts from the same weights), then GRPO with each credit
-method. A seed fixes the task order and the sampling seed of every step, so at step 1 all methods play the very same
-episodes; they differ only in how those episodes are credited. The outcome signal is the env's progress (the
-fraction of wrong objects ruled out, 1.0 on a right guess), since a tiny model rarely guesses the object.
+Two settings (--setting), each with its own report page:
 
-Measured per step (learning curve): the train batch's mean progress and mean env return. At the end: greedy success,
-progress and return on the held-out objects.
+- `twenty_questions` (default): agentgym/TwentyQuestions-v0 with every method, because IGPO needs a ground-truth
+  answer (info["answer"]) and TwentyQuestions has one. The outcome signal is the env's progress (the fraction of
+  wrong objects ruled out, 1.0 on a right guess), since a tiny model rarely guesses the object. Its per-turn reward
+  is a constant -1, which gives turn-level credit nothing to work with (the report shows what that does).
+- `adventure`: agentgym/TextAdventure-v0 (easy quests, the demo's env), where every subgoal reached pays +1, so
+  per-turn rewards say which turns helped. The warm start is the demo's SFT stage. IGPO is left out: a quest has no
+  answer string to probe the belief in.
 
-    python benchmarks/credit_comparison.py                 # the recorded run, ~20 min on 2 CPU cores
+Model: a tiny model built locally, warm-started once by SFT on oracle episodes (cached under --out and shared by
+every run, so every (method, seed) pair starts from the same weights), then GRPO with each credit method. A seed
+fixes the task order and the sampling seed of every step, so at step 1 all methods play the very same episodes;
+they differ only in how those episodes are credited.
+
+Measured per step (learning curve): the train batch's mean progress, success, return and invalid-action rate. At
+the end: greedy success, progress and return on the held-out tasks.
+
+    python benchmarks/credit_comparison.py                        # TwentyQuestions, the recorded run, ~16 min
+    python benchmarks/credit_comparison.py --setting adventure    # TextAdventure, the recorded run, ~20 min
     python benchmarks/credit_comparison.py --steps 4 --seeds 0 1 --methods outcome info_gain   # quicker
-    python benchmarks/credit_comparison.py --report-only   # redraw table and plot from --out/results.json
+    python benchmarks/credit_comparison.py --report-only          # redraw table and plot from --out/results.json
 
-Writes docs/benchmarks/credit_comparison.md (settings, tables) and docs/benchmarks/credit_comparison.png (curves).
+Writes docs/benchmarks/credit_comparison.md and .png (twenty_questions) or credit_comparison_adventure.md and .png.
 """
 
 from __future__ import annotations
@@ -27,16 +36,41 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-ENV = "agentgym/TwentyQuestions-v0"
+@dataclass(frozen=True)
+class Setting:
+    """One env's comparison: what every run shares, how the warm start is trained, and each method's knobs."""
 
-# Per-method settings. Every method that has an outcome knob uses the env's progress, like the others' score.
+    env: str
+    methods: dict[str, str]
+    """credit method -> its `credit.params=...` override."""
+    base: tuple[str, ...]
+    """Overrides every run (SFT and GRPO) shares; env.max_turns is added from --max-turns."""
+    sft: tuple[str, ...]
+    """Overrides of the SFT warm start (run.steps and run.out_dir are added)."""
+    grpo: tuple[str, ...]
+    """Overrides every GRPO run shares (steps, seed, lr, tasks, group size and the credit method are added)."""
+    defaults: dict[str, Any]
+    """Command-line defaults of this setting (steps, lr, tasks_per_step, group_size, max_turns, sft_steps)."""
+    page: str
+    """Report file stem under --docs."""
+    panels: tuple[tuple[str, str], ...]
+    """(curve, axis label) of each learning-curve panel."""
+    setup: Callable[[dict[str, Any]], list[str]]
+    """The report's setup bullets, from the run's arguments."""
+
+
+CURVES = {"progress": "rollout/mean_progress", "return": "rollout/mean_reward", "success": "rollout/success_rate",
+          "invalid": "rollout/invalid_action_rate"}
+
+# TwentyQuestions: every method that has an outcome knob uses the env's progress, like the others' score.
 # gated: threshold 1.0 opens the gate only on a solved game (progress 1.0). A lower gate would be harmful here, not
 # neutral: TwentyQuestions pays -1 on every turn, so an open gate SUBTRACTS the step rewards and a game that ruled out
 # more objects would score lower than one that ruled out fewer (threshold 0.5 inverts the signal for most games).
-METHOD_PARAMS = {
+TQ_METHODS = {
     "outcome": 'credit.params={outcome="progress"}',
     "turn_level": "credit.params={gamma=1.0}",
     "gated": 'credit.params={outcome="progress", threshold=1.0}',
@@ -44,49 +78,126 @@ METHOD_PARAMS = {
     "progress": "credit.params={valid_action_weight=0.1}",
     "gigpo": 'credit.params={episode_return="progress"}',
 }
+SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "rollout.num_env_workers=0",
+          "run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "model.device=cpu")
+
+
+def _tq_setup(a: dict[str, Any]) -> list[str]:
+    return [
+        f"- Env `agentgym/TwentyQuestions-v0`, at most {a['max_turns']} questions per game (turn limit = "
+        "truncation). Reward -1 per turn, 0 on the right guess; progress = fraction of the wrong objects ruled out "
+        "by the answers (1.0 on a right guess).",
+        "- Model: tiny Qwen2-style model built locally (hidden 64, 2 layers, 4 heads, 512-token BPE trained on "
+        f"oracle games). Warm start: {a['sft_steps']} SFT steps (lr 1e-2, 16 oracle games per step) on oracle games "
+        "of the 157 train objects; one checkpoint shared by every run.",
+        f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
+        f"{a['tasks_per_step']} train objects x {a['group_size']} sampled games (temperature 1.0, max 12 new tokens "
+        f"per turn), seeds {a['seeds']}. A seed fixes the task order and the sampling seed of each step, for every "
+        "method alike, so step 1 is the same batch of games for all methods.",
+        "- Credit settings (the score every method turns into advantages is the env's progress where the method "
+        "has an outcome knob): " + "; ".join(f"`{m}`: `{TQ_METHODS[m].split('=', 1)[1]}`" for m in a["methods"]) +
+        "; progress (SPA) also has `credit.progress_outcome=\"progress\"` (its estimator is fitted online, one "
+        "Adam step per GRPO step, lr 1e-4).",
+        f"- Held-out: {a['heldout_tasks'] or 'all 38'} held-out objects (never seen in training), played greedily "
+        "once per run.",
+    ]
+
+
+def _adventure_setup(a: dict[str, Any]) -> list[str]:
+    return [
+        f"- Env `agentgym/TextAdventure-v0`, easy quests (the demo's env: admissible actions listed and the quest "
+        f"repeated on every observation), at most {a['max_turns']} turns. Reward +1 per quest subgoal newly "
+        "reached; success = quest complete; progress = fraction of subgoals reached.",
+        "- Model: the demo's tiny Qwen2-style model (hidden 64, 2 layers, 4 heads, ~130k parameters, BPE trained on "
+        f"oracle episodes). Warm start: the demo's SFT stage, {a['sft_steps']} steps (lr 1e-2, 16 oracle episodes "
+        "per step); one checkpoint shared by every run.",
+        f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
+        f"{a['tasks_per_step']} train quests x {a['group_size']} sampled episodes (temperature 1.0, max 7 new tokens "
+        f"per turn), seeds {a['seeds']}, the same batches for every method at step 1.",
+        "- Credit settings (outcome = success, the sparse signal; step rewards = the env's subgoal rewards): " +
+        "; ".join(f"`{m}`: `{ADVENTURE_METHODS[m].split('=', 1)[1]}`" for m in a["methods"]) +
+        ". info_gain is not run: a quest has no answer string whose probability could be probed.",
+        f"- Held-out: {a['heldout_tasks'] or 'all 60'} held-out easy quests (unseen seeds and layouts), played "
+        "greedily once per run.",
+    ]
+
+
+ADVENTURE_METHODS = {
+    "outcome": "credit.params={}",
+    "turn_level": "credit.params={gamma=1.0}",
+    "gated": "credit.params={threshold=1.0}",
+    "progress": "credit.params={}",
+    "gigpo": "credit.params={}",
+}
+
+
+def _adventure_base() -> tuple[str, ...]:
+    from agentgym.trainers.demo import DEMO_SETTINGS
+
+    # The demo's env and model; its tokenizer makes the longest oracle action 5 tokens + end of turn (+ slack).
+    return tuple(DEMO_SETTINGS) + ("run.tensorboard=false", "rollout.max_new_tokens=7")
+
+
+def _adventure_sft() -> tuple[str, ...]:
+    from agentgym.trainers.demo import SFT_SETTINGS
+
+    return tuple(SFT_SETTINGS) + ("run.seed=0",)
+
+
+SETTINGS: dict[str, Callable[[], Setting]] = {
+    "twenty_questions": lambda: Setting(
+        env="agentgym/TwentyQuestions-v0", methods=TQ_METHODS,
+        base=('env.id="agentgym/TwentyQuestions-v0"', *SHARED, "model.tiny_vocab_size=512",
+              "model.tiny_corpus_episodes=48", "rollout.max_new_tokens=12", "rollout.batch_size=64"),
+        sft=('algo.name="sft"', "run.seed=0", "algo.lr=1e-2", "algo.oracle_episodes=157", "algo.batch_size=16",
+             "algo.micro_batch_size=16"),
+        grpo=('algo.name="grpo"', "algo.micro_batch_size=16", 'credit.progress_outcome="progress"'),
+        defaults={"steps": 25, "lr": 1e-3, "tasks_per_step": 8, "group_size": 4, "max_turns": 5, "sft_steps": 60},
+        page="credit_comparison", panels=(("progress", "train mean progress (objects ruled out)"),
+                                          ("invalid", "train invalid-question rate (per turn)")),
+        setup=_tq_setup),
+    "adventure": lambda: Setting(
+        env="agentgym/TextAdventure-v0", methods=ADVENTURE_METHODS, base=_adventure_base(), sft=_adventure_sft(),
+        grpo=('algo.name="grpo"', "algo.kl_coef=0.0", "rollout.temperature=1.0", "algo.micro_batch_size=32"),
+        defaults={"steps": 15, "lr": 2e-4, "tasks_per_step": 8, "group_size": 8, "max_turns": 8, "sft_steps": 350},
+        page="credit_comparison_adventure", panels=(("success", "train success rate (sampled)"),
+                                                    ("progress", "train mean progress (subgoals reached)")),
+        setup=_adventure_setup),
+}
 
 FINDINGS = "## What it showed"
 """Heading of the hand-written part of the report page, which a regenerated report keeps."""
 
-CURVES = {"progress": "rollout/mean_progress", "return": "rollout/mean_reward", "success": "rollout/success_rate",
-          "invalid": "rollout/invalid_action_rate"}
 
-
-def base_overrides(args: argparse.Namespace) -> list[str]:
+def base_overrides(setting: Setting, args: argparse.Namespace) -> list[str]:
     """Settings every run (SFT and GRPO) shares."""
-    return [
-        f'env.id="{ENV}"', f"env.max_turns={args.max_turns}", "model.name=tiny", "model.tiny_hidden_size=64",
-        "model.tiny_num_layers=2", "model.tiny_vocab_size=512", "model.tiny_corpus_episodes=48",
-        "rollout.max_new_tokens=12", "rollout.num_env_workers=0", "rollout.batch_size=64", "run.progress_bar=false",
-        "run.tensorboard=false", "run.eval_every=0", "model.device=cpu",
-    ]
+    return [*setting.base, f"env.max_turns={args.max_turns}"]
 
 
-def sft_overrides(args: argparse.Namespace) -> list[str]:
-    return base_overrides(args) + [
-        'algo.name="sft"', f"run.steps={args.sft_steps}", f'run.out_dir="{Path(args.out) / "sft"}"', "run.seed=0",
-        "algo.lr=1e-2", "algo.oracle_episodes=157", "algo.batch_size=16", "algo.micro_batch_size=16"]
+def sft_overrides(setting: Setting, args: argparse.Namespace) -> list[str]:
+    return base_overrides(setting, args) + [*setting.sft, f"run.steps={args.sft_steps}",
+                                            f'run.out_dir="{Path(args.out) / "sft"}"']
 
 
-def grpo_overrides(args: argparse.Namespace, method: str, seed: int) -> list[str]:
-    return base_overrides(args) + [
-        'algo.name="grpo"', f"run.steps={args.steps}", f"run.seed={seed}",
-        f'run.out_dir="{Path(args.out) / method / f"seed{seed}"}"', f"algo.lr={args.lr}", "algo.micro_batch_size=16",
+def grpo_overrides(setting: Setting, args: argparse.Namespace, method: str, seed: int) -> list[str]:
+    return base_overrides(setting, args) + [
+        *setting.grpo, f"run.steps={args.steps}", f"run.seed={seed}",
+        f'run.out_dir="{Path(args.out) / method / f"seed{seed}"}"', f"algo.lr={args.lr}",
         f"rollout.tasks_per_step={args.tasks_per_step}", f"rollout.group_size={args.group_size}",
-        f'credit.method="{method}"', METHOD_PARAMS[method], 'credit.progress_outcome="progress"']
+        f'credit.method="{method}"', setting.methods[method]]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Runs
 # ---------------------------------------------------------------------------------------------------------------------
-def warm_start(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+def warm_start(setting: Setting, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(SFT config, model, tokenizer): trained once, then loaded from --out/sft while its settings are unchanged."""
     from agentgym.trainers import engine
     from agentgym.trainers.common import env_tasks, load_pretrained
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
-    overrides = sft_overrides(args)
+    overrides = sft_overrides(setting, args)
     cfg = load_config(None, overrides)
     stamp = Path(args.out) / "sft" / "warm_start.json"
     ckpt = engine.latest_checkpoint(Path(args.out) / "sft")
@@ -105,7 +216,7 @@ def warm_start(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return cfg, model, tokenizer
 
 
-def run_all(args: argparse.Namespace) -> dict[str, Any]:
+def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from agentgym.trainers.common import env_tasks, evaluate
@@ -113,7 +224,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     from agentgym.trainers.run import train
 
     t_start = time.time()
-    sft_cfg, model, tokenizer = warm_start(args)
+    sft_cfg, model, tokenizer = warm_start(setting, args)
     _, heldout = env_tasks(sft_cfg.env)
     heldout = heldout[: args.heldout_tasks] if args.heldout_tasks else heldout
     warm = evaluate(sft_cfg, model, tokenizer, heldout)
@@ -125,7 +236,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     for method in args.methods:
         for seed in args.seeds:
             t0 = time.time()
-            cfg = load_config(None, grpo_overrides(args, method, seed))
+            cfg = load_config(None, grpo_overrides(setting, args, method, seed))
             run = train(cfg, model=copy.deepcopy(model), tokenizer=tokenizer)
             seconds = time.time() - t0
             ev = evaluate(cfg, run.model, tokenizer, heldout)
@@ -147,8 +258,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
             del run
             torch.manual_seed(0)
     return {"args": vars(args), "argv": sys.argv[1:], "warm": warm, "runs": runs, "seconds": time.time() - t_start,
-            "machine": _machine(), "sft_overrides": sft_overrides(args),
-            "grpo_overrides_example": grpo_overrides(args, "outcome", 0)}
+            "machine": _machine(), "sft_overrides": sft_overrides(setting, args),
+            "grpo_overrides_example": grpo_overrides(setting, args, args.methods[0], 0)}
 
 
 def _heldout_return(cfg: Any, model: Any, tokenizer: Any, tasks: list) -> float:
@@ -189,22 +300,20 @@ def _mean_sd(xs: list[float], digits: int = 3) -> str:
     return f"{statistics.mean(xs):.{digits}f} ± {statistics.stdev(xs):.{digits}f}"
 
 
-def plot(results: dict[str, Any], path: Path) -> None:
+def plot(setting: Setting, results: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("progress", "train mean progress (objects ruled out)"),
-              ("invalid", "train invalid-question rate (per turn)")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(12, 4.6))
+    fig, axes = plt.subplots(1, len(setting.panels), figsize=(12, 4.6))
     colors = plt.get_cmap("tab10").colors
-    for ax, (name, label) in zip(axes, panels):
+    for ax, (name, label) in zip(axes, setting.panels):
         for color, (method, runs) in zip(colors, results["runs"].items()):
             curves = [r["curves"][name] for r in runs]
             steps = list(range(1, len(curves[0]) + 1))
             mean = [statistics.mean(c[i] for c in curves) for i in range(len(steps))]
-            # Dashed for gated: with no solved game its gate never opens and its curve lies exactly on outcome's.
+            # Dashed for gated: while no sampled episode passes its gate, its curve lies exactly on outcome's.
             ax.plot(steps, mean, color=color, lw=1.8, ls="--" if method == "gated" else "-", label=method)
             ax.fill_between(steps, [min(c[i] for c in curves) for i in range(len(steps))],
                             [max(c[i] for c in curves) for i in range(len(steps))], color=color, alpha=0.12, lw=0)
@@ -213,53 +322,40 @@ def plot(results: dict[str, Any], path: Path) -> None:
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower left", fontsize=8, ncol=2)
     a = results["args"]
-    fig.suptitle(f"Credit methods on {ENV}: mean over seeds {a['seeds']}, shaded min-max "
+    fig.suptitle(f"Credit methods on {setting.env}: mean over seeds {a['seeds']}, shaded min-max "
                  f"({a['tasks_per_step']} tasks x {a['group_size']} samples per step)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def write_report(results: dict[str, Any], docs: Path) -> str:
+def write_report(setting: Setting, results: dict[str, Any], docs: Path) -> str:
     docs.mkdir(parents=True, exist_ok=True)
-    plot(results, docs / "credit_comparison.png")
+    plot(setting, results, docs / f"{setting.page}.png")
     a, warm, runs = results["args"], results["warm"], results["runs"]
     argv = " ".join(results["argv"])
     command = f"python benchmarks/credit_comparison.py{' ' + argv if argv else ''}"
-    n_held = a["heldout_tasks"] or "all 38"
     lines = [
-        "# Credit assignment comparison", "",
+        f"# Credit assignment comparison: {setting.env}", "",
         f"Command: `{command}` ({results['seconds'] / 60:.1f} min wall time, one process).  ",
         f"Machine: {results['machine']}.", "",
         "## Setup", "",
-        f"- Env `{ENV}`, at most {a['max_turns']} questions per game (turn limit = truncation). Reward -1 per turn, "
-        "0 on the right guess; progress = fraction of the wrong objects ruled out by the answers (1.0 on a right "
-        "guess).",
-        "- Model: tiny Qwen2-style model built locally (hidden 64, 2 layers, 4 heads, 512-token BPE trained on "
-        f"oracle games). Warm start: {a['sft_steps']} SFT steps (lr 1e-2, 16 oracle games per step) on oracle games "
-        "of the 157 train objects; one checkpoint shared by every run.",
-        f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
-        f"{a['tasks_per_step']} train objects x {a['group_size']} sampled games (temperature 1.0, max 12 new tokens "
-        f"per turn), seeds {a['seeds']}. A seed fixes the task order and the sampling seed of each step, for every "
-        "method alike, so step 1 is the same batch of games for all methods.",
-        "- Credit settings (the score every method turns into advantages is the env's progress where the method has "
-        "an outcome knob): " + "; ".join(f"`{m}`: `{METHOD_PARAMS[m].split('=', 1)[1]}`" for m in runs) +
-        "; progress (SPA) also has `credit.progress_outcome=\"progress\"` (its estimator is fitted online, one Adam "
-        "step per GRPO step, lr 1e-4).",
-        f"- Held-out: {n_held} held-out objects (never seen in training), played greedily once per run.", "",
+        *setting.setup(a), "",
         f"Warm start on held-out: success {warm['eval/success_rate']:.3f}, progress "
         f"{warm['eval/mean_progress']:.3f}, return {warm['eval/mean_return']:.2f}.", "",
         "## Summary (mean ± sample std over seeds)", "",
-        "| method | train progress, step 1 | train progress, last 5 steps | held-out success | held-out progress |"
-        " held-out return | wall s / run |",
-        "|---|---|---|---|---|---|---|",
+        "| method | train progress, step 1 | train progress, last 5 steps | train success, last 5 steps |"
+        " held-out success | held-out progress | held-out return | wall s / run |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for method, rs in runs.items():
-        tail = [statistics.mean(r["curves"]["progress"][-5:]) for r in rs]
+        def tail(name: str) -> list[float]:
+            return [statistics.mean(r["curves"][name][-5:]) for r in rs]
         lines.append(
-            f"| {method} | {_mean_sd([r['curves']['progress'][0] for r in rs])} | {_mean_sd(tail)} | "
-            f"{_mean_sd([r['heldout_success'] for r in rs])} | {_mean_sd([r['heldout_progress'] for r in rs])} | "
-            f"{_mean_sd([r['heldout_return'] for r in rs], 2)} | {statistics.mean(r['seconds'] for r in rs):.0f} |")
+            f"| {method} | {_mean_sd([r['curves']['progress'][0] for r in rs])} | {_mean_sd(tail('progress'))} | "
+            f"{_mean_sd(tail('success'))} | {_mean_sd([r['heldout_success'] for r in rs])} | "
+            f"{_mean_sd([r['heldout_progress'] for r in rs])} | {_mean_sd([r['heldout_return'] for r in rs], 2)} | "
+            f"{statistics.mean(r['seconds'] for r in rs):.0f} |")
     lines += ["", "## Per seed (held-out success / progress / return after training)", "",
               "| method | " + " | ".join(f"seed {s}" for s in a["seeds"]) + " |",
               "|---|" + "---|" * len(a["seeds"])]
@@ -273,9 +369,9 @@ def write_report(results: dict[str, Any], docs: Path) -> str:
     for method, rs in runs.items():
         for key in rs[0]["credit_metrics"]:
             lines.append(f"| {method} | `{key}` | {statistics.mean(r['credit_metrics'][key] for r in rs):.3f} |")
-    lines += ["", "## Learning curves", "", "![learning curves](credit_comparison.png)", "",
+    lines += ["", "## Learning curves", "", f"![learning curves]({setting.page}.png)", "",
               "Training batch mean per step (mean over seeds, shaded min-max over seeds).", ""]
-    page = docs / "credit_comparison.md"
+    page = docs / f"{setting.page}.md"
     old = page.read_text() if page.is_file() else ""
     if FINDINGS in old:  # written by hand after looking at a run; kept when the tables are regenerated
         lines += [old[old.index(FINDINGS):].rstrip(), ""]
@@ -286,21 +382,34 @@ def write_report(results: dict[str, Any], docs: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--methods", nargs="+", default=list(METHOD_PARAMS), choices=list(METHOD_PARAMS))
+    ap.add_argument("--setting", choices=list(SETTINGS), default="twenty_questions",
+                    help="which env to compare on (default: twenty_questions); it sets the defaults below")
+    ap.add_argument("--methods", nargs="+", default=None,
+                    help="credit methods (default: every one the setting supports)")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    ap.add_argument("--steps", type=int, default=25, help="GRPO steps per run")
-    ap.add_argument("--tasks-per-step", type=int, default=8)
-    ap.add_argument("--group-size", type=int, default=4)
-    ap.add_argument("--lr", type=float, default=1e-3, help="GRPO learning rate (the same for every method)")
-    ap.add_argument("--max-turns", type=int, default=5,
-                    help="question budget; 5 keeps the runs inside ~20 min (a game then always lasts 5 turns)")
-    ap.add_argument("--sft-steps", type=int, default=60)
+    ap.add_argument("--steps", type=int, default=None, help="GRPO steps per run (25 / 15)")
+    ap.add_argument("--tasks-per-step", type=int, default=None, help="(8 / 8)")
+    ap.add_argument("--group-size", type=int, default=None, help="(4 / 8)")
+    ap.add_argument("--lr", type=float, default=None, help="GRPO learning rate, the same for every method "
+                                                           "(1e-3 / 2e-4)")
+    ap.add_argument("--max-turns", type=int, default=None,
+                    help="turn budget (5 / 8); for twenty_questions 5 keeps the run inside ~20 min")
+    ap.add_argument("--sft-steps", type=int, default=None, help="warm-start SFT steps (60 / 350)")
     ap.add_argument("--fresh-sft", action="store_true", help="retrain the cached warm start")
-    ap.add_argument("--heldout-tasks", type=int, default=0, help="first N held-out objects (0: all)")
-    ap.add_argument("--out", default="runs/credit_comparison")
+    ap.add_argument("--heldout-tasks", type=int, default=0, help="first N held-out tasks (0: all)")
+    ap.add_argument("--out", default=None, help="run folder (default: runs/<report page name>)")
     ap.add_argument("--docs", default="docs/benchmarks")
     ap.add_argument("--report-only", action="store_true", help="rewrite the report from --out/results.json")
     args = ap.parse_args()
+    setting = SETTINGS[args.setting]()
+    for key, value in setting.defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.methods = args.methods or list(setting.methods)
+    unknown = [m for m in args.methods if m not in setting.methods]
+    if unknown:
+        ap.error(f"--methods {unknown} not available in setting {args.setting!r}; choose from {list(setting.methods)}")
+    args.out = args.out or str(Path("runs") / setting.page)
 
     import torch
 
@@ -309,10 +418,10 @@ def main() -> None:
     if args.report_only:
         results = json.loads(results_path.read_text())
     else:
-        results = run_all(args)
+        results = run_all(setting, args)
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=1))
-    print(write_report(results, Path(args.docs)))
+    print(write_report(setting, results, Path(args.docs)))
 
 
 if __name__ == "__main__":
