@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e_play = esub.add_parser("play", help="play an environment yourself in the terminal",
                              description="Play an environment in the terminal: type one action per turn. "
-                                         "Ctrl-D or Ctrl-C quits. --policy oracle watches the expert instead.")
+                                         "/quit, Ctrl-D or Ctrl-C quits. --policy oracle watches the expert instead.")
     e_play.add_argument("env", help="env id, e.g. agentgym/TextAdventure-v0")
     e_play.add_argument("--task", help="task id (default: a task drawn from --split)")
     e_play.add_argument("--split", default="train", help="split to draw the task from (train)")

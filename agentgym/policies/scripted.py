@@ -66,7 +66,12 @@ class RandomPolicy:
 
 
 class HumanPolicy:
-    """A person at the terminal: shows the latest observation, reads one line per turn. Plays one episode at a time."""
+    """A person at the terminal: shows the latest observation, reads one line per turn. Plays one episode at a time.
+
+    Typing QUIT_COMMAND ends the game the way Ctrl-D does (EOFError), so that a word like "quit" stays an action the
+    env may understand."""
+
+    QUIT_COMMAND = "/quit"
 
     tokenizer = None
 
@@ -79,9 +84,13 @@ class HumanPolicy:
         for c in conversations:
             if sum(m.role == "user" for m in c.messages) == 1 and c.messages[0].role == "system":
                 self._print(c.messages[0].content)  # the instructions, once, before the first observation
+                self._print(f"(type {self.QUIT_COMMAND} or press Ctrl-D to stop)")
             self._print("\n" + c.messages[-1].content)
             actions = c.info.get("admissible_actions")
             if actions:
                 self._print("  [valid: " + ", ".join(actions[:12]) + (" ..." if len(actions) > 12 else "") + "]")
-            out.append(Completion(text=self._input("> "), finish_reason="stop"))
+            line = self._input("> ")
+            if line.strip() == self.QUIT_COMMAND:
+                raise EOFError(self.QUIT_COMMAND)
+            out.append(Completion(text=line, finish_reason="stop"))
         return out

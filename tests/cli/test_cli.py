@@ -82,6 +82,12 @@ def test_envs_play_reads_actions_from_the_terminal():
     assert out.returncode == 0, out.stderr
     assert "> " in out.stdout and "I can only answer yes/no questions" in out.stdout
     assert out.stdout.rstrip().endswith("bye")
+    # /quit stops at once: the answer to the first question is shown, the second question is never asked.
+    quit_ = run_cli("envs", "play", "agentgym/TwentyQuestions-v0", "--task", "twenty_questions/heldout/bear",
+                    stdin="is it an animal?\n/quit\nis it a bird?\n")
+    assert quit_.returncode == 0, quit_.stderr
+    assert "(type /quit or press Ctrl-D to stop)" in quit_.stdout
+    assert quit_.stdout.count("> ") == 2 and quit_.stdout.rstrip().endswith("bye")
     bad = run_cli("envs", "play", "agentgym/TwentyQuestions-v0", "--task", "nope", stdin="")
     assert bad.returncode == 1 and "has no task 'nope'" in bad.stderr
 
