@@ -11,14 +11,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "demo", help="train a tiny model on CPU (SFT then GRPO) and show held-out success before/after",
         description="Build a tiny model (~130k parameters) and tokenizer locally, measure its greedy success on the "
                     "60 held-out easy quests of agentgym/TextAdventure-v0 (listed actions, quest repeated), train "
-                    "it (SFT on oracle demonstrations, then GRPO), and measure again after each stage, with 95%% "
-                    "bootstrap confidence intervals. About 3 minutes on 2 CPU cores (more on a busy machine); no download. Writes the "
-                    "evaluations (metrics.json, trajectories.jsonl, report.html), training metrics (metrics.jsonl, "
-                    "TensorBoard) and checkpoints to one run folder.")
+                    "it (SFT on oracle demonstrations, then GRPO), and measure again after each stage, with 95% "
+                    "bootstrap confidence intervals. About 3-4 minutes on 2 CPU cores (more on a busy machine); no "
+                    "download. Writes the evaluations (metrics.json, trajectories.jsonl, report.html), training "
+                    "metrics (metrics.jsonl, TensorBoard) and checkpoints to one run folder.")
     p.add_argument("--out", default=None, help="run folder (default: ./runs/demo-<date>-<time>)")
     p.add_argument("--seed", type=int, default=0, help="seed of the model, data order and sampling (default: 0)")
     p.add_argument("--sft-steps", type=int, default=None, help="SFT steps (default: the demo's tuned value, 350)")
-    p.add_argument("--rl-steps", type=int, default=None, help="GRPO steps (default: the demo's tuned value, 10)")
+    p.add_argument("--rl-steps", type=int, default=None, help="GRPO steps (default: the demo's tuned value, 15)")
     p.add_argument("--heldout-tasks", type=int, default=None,
                    help="held-out tasks to measure on (default: all 60 easy ones; more cycle through them)")
     p.add_argument("--threads", type=int, default=None,

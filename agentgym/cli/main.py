@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate a policy on a split: metrics with CIs, trajectories, report",
                         description="Evaluate a policy on a task split. Writes metrics.json (success rate, mean "
-                                    "reward and turns with 95%% bootstrap confidence intervals), trajectories.jsonl "
+                                    "reward and turns with 95% bootstrap confidence intervals), trajectories.jsonl "
                                     "and report.html to --out.", formatter_class=argparse.RawTextHelpFormatter)
     ev.add_argument("env", help="env id, e.g. agentgym/TextAdventure-v0")
     ev.add_argument("--policy", required=True, help=POLICY_HELP)

@@ -25,6 +25,24 @@ def test_help_texts_guide_a_newcomer():
     assert "--policy" in ev and "openai:MODEL@BASE_URL" in ev and "--split" in ev
 
 
+def test_every_help_text_renders_cleanly():
+    # argparse %-formats argument help but prints descriptions as written: a "%%" there reaches the reader.
+    import argparse
+
+    from agentgym.cli.main import build_parser
+
+    def parsers(p):
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    seen = {p.prog: p.format_help() for p in parsers(build_parser())}
+    assert {"agentgym eval", "agentgym demo", "agentgym envs play", "agentgym train"} <= set(seen)
+    assert [prog for prog, text in seen.items() if "%%" in text] == []
+
+
 def test_envs_list_and_info(capsys):
     assert main(["envs", "list"]) == 0
     out = capsys.readouterr().out
