@@ -1,11 +1,14 @@
 """Credit assignment compared on the same env and seeds: outcome, turn_level, gated, info_gain, progress, gigpo.
 
-Two settings (--setting), each with its own report page:
+Three settings (--setting), each with its own report page:
 
 - `twenty_questions` (default): agentgym/TwentyQuestions-v0 with every method, because IGPO needs a ground-truth
   answer (info["answer"]) and TwentyQuestions has one. The outcome signal is the env's progress (the fraction of
   wrong objects ruled out, 1.0 on a right guess), since a tiny model rarely guesses the object. Its per-turn reward
   is a constant -1, which gives turn-level credit nothing to work with (the report shows what that does).
+- `twenty_questions_sparse`: the same game, warm start and budget, but the outcome is success (1 for a right guess,
+  else 0), which a tiny model almost never reaches in five questions: outcome credit has no signal, and IGPO's
+  information gain is the only per-turn signal (outcome, info_gain and progress are compared).
 - `adventure`: agentgym/TextAdventure-v0 (easy quests, the demo's env), where every subgoal reached pays +1, so
   per-turn rewards say which turns helped. The warm start is the demo's SFT stage. IGPO is left out: a quest has no
   answer string to probe the belief in.
@@ -20,10 +23,12 @@ the end: greedy success, progress and return on the held-out tasks.
 
     python benchmarks/credit_comparison.py                        # TwentyQuestions, the recorded run, ~16 min
     python benchmarks/credit_comparison.py --setting adventure    # TextAdventure, the recorded run, ~20 min
+    python benchmarks/credit_comparison.py --setting twenty_questions_sparse     # ~10 min
     python benchmarks/credit_comparison.py --steps 4 --seeds 0 1 --methods outcome info_gain   # quicker
     python benchmarks/credit_comparison.py --report-only          # redraw table and plot from --out/results.json
 
-Writes docs/benchmarks/credit_comparison.md and .png (twenty_questions) or credit_comparison_adventure.md and .png.
+Writes docs/benchmarks/<page>.md and .png: credit_comparison (twenty_questions), credit_comparison_sparse,
+credit_comparison_adventure.
 """
 
 from __future__ import annotations
@@ -59,8 +64,8 @@ class Setting:
     """Report file stem under --docs."""
     panels: tuple[tuple[str, str], ...]
     """(curve, axis label) of each learning-curve panel."""
-    setup: Callable[[dict[str, Any]], list[str]]
-    """The report's setup bullets, from the run's arguments."""
+    setup: Callable[[dict[str, Any], dict[str, str]], list[str]]
+    """The report's setup bullets, from the run's arguments and `methods`."""
 
 
 CURVES = {"progress": "rollout/mean_progress", "return": "rollout/mean_reward", "success": "rollout/success_rate",
@@ -78,11 +83,22 @@ TQ_METHODS = {
     "progress": "credit.params={valid_action_weight=0.1}",
     "gigpo": 'credit.params={episode_return="progress"}',
 }
+# The same game with the sparse outcome (1 for a right guess, else 0): the regime IGPO was made for. Within five
+# questions a tiny model almost never guesses right, so outcome credit has no signal at all, and information gain is
+# the only thing that can tell a useful question from a useless one.
+TQ_SPARSE_METHODS = {
+    "outcome": 'credit.params={outcome="success"}',
+    "info_gain": 'credit.params={outcome="success"}',
+    "progress": "credit.params={valid_action_weight=0.1}",
+}
 SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "rollout.num_env_workers=0",
           "run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "model.device=cpu")
 
 
-def _tq_setup(a: dict[str, Any]) -> list[str]:
+def _tq_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
+    sparse = "success" in methods.get("outcome", "")
+    outcome = "success, the sparse signal (1 for a right guess, else 0)" if sparse else "the env's progress"
+    spa_outcome = "success" if sparse else "progress"
     return [
         f"- Env `agentgym/TwentyQuestions-v0`, at most {a['max_turns']} questions per game (turn limit = "
         "truncation). Reward -1 per turn, 0 on the right guess; progress = fraction of the wrong objects ruled out "
@@ -94,16 +110,16 @@ def _tq_setup(a: dict[str, Any]) -> list[str]:
         f"{a['tasks_per_step']} train objects x {a['group_size']} sampled games (temperature 1.0, max 12 new tokens "
         f"per turn), seeds {a['seeds']}. A seed fixes the task order and the sampling seed of each step, for every "
         "method alike, so step 1 is the same batch of games for all methods.",
-        "- Credit settings (the score every method turns into advantages is the env's progress where the method "
-        "has an outcome knob): " + "; ".join(f"`{m}`: `{TQ_METHODS[m].split('=', 1)[1]}`" for m in a["methods"]) +
-        "; progress (SPA) also has `credit.progress_outcome=\"progress\"` (its estimator is fitted online, one "
-        "Adam step per GRPO step, lr 1e-4).",
+        f"- Credit settings (the outcome is {outcome} where the method has an outcome knob): " +
+        "; ".join(f"`{m}`: `{methods[m].split('=', 1)[1]}`" for m in a["methods"]) +
+        f"; progress (SPA) also has `credit.progress_outcome=\"{spa_outcome}\"` (its estimator is fitted online, "
+        "one Adam step per GRPO step, lr 1e-4).",
         f"- Held-out: {a['heldout_tasks'] or 'all 38'} held-out objects (never seen in training), played greedily "
         "once per run.",
     ]
 
 
-def _adventure_setup(a: dict[str, Any]) -> list[str]:
+def _adventure_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
     return [
         f"- Env `agentgym/TextAdventure-v0`, easy quests (the demo's env: admissible actions listed and the quest "
         f"repeated on every observation), at most {a['max_turns']} turns. Reward +1 per quest subgoal newly "
@@ -115,7 +131,7 @@ def _adventure_setup(a: dict[str, Any]) -> list[str]:
         f"{a['tasks_per_step']} train quests x {a['group_size']} sampled episodes (temperature 1.0, max 7 new tokens "
         f"per turn), seeds {a['seeds']}, the same batches for every method at step 1.",
         "- Credit settings (outcome = success, the sparse signal; step rewards = the env's subgoal rewards): " +
-        "; ".join(f"`{m}`: `{ADVENTURE_METHODS[m].split('=', 1)[1]}`" for m in a["methods"]) +
+        "; ".join(f"`{m}`: `{methods[m].split('=', 1)[1]}`" for m in a["methods"]) +
         ". info_gain is not run: a quest has no answer string whose probability could be probed.",
         f"- Held-out: {a['heldout_tasks'] or 'all 60'} held-out easy quests (unseen seeds and layouts), played "
         "greedily once per run.",
@@ -156,6 +172,12 @@ SETTINGS: dict[str, Callable[[], Setting]] = {
         page="credit_comparison", panels=(("progress", "train mean progress (objects ruled out)"),
                                           ("invalid", "train invalid-question rate (per turn)")),
         setup=_tq_setup),
+    "twenty_questions_sparse": lambda: Setting(
+        env="agentgym/TwentyQuestions-v0", methods=TQ_SPARSE_METHODS,
+        base=SETTINGS["twenty_questions"]().base, sft=SETTINGS["twenty_questions"]().sft,
+        grpo=('algo.name="grpo"', "algo.micro_batch_size=16", 'credit.progress_outcome="success"'),
+        defaults=SETTINGS["twenty_questions"]().defaults, page="credit_comparison_sparse",
+        panels=SETTINGS["twenty_questions"]().panels, setup=_tq_setup),
     "adventure": lambda: Setting(
         env="agentgym/TextAdventure-v0", methods=ADVENTURE_METHODS, base=_adventure_base(), sft=_adventure_sft(),
         grpo=('algo.name="grpo"', "algo.kl_coef=0.0", "rollout.temperature=1.0", "algo.micro_batch_size=32"),
@@ -340,7 +362,7 @@ def write_report(setting: Setting, results: dict[str, Any], docs: Path) -> str:
         f"Command: `{command}` ({results['seconds'] / 60:.1f} min wall time, one process).  ",
         f"Machine: {results['machine']}.", "",
         "## Setup", "",
-        *setting.setup(a), "",
+        *setting.setup(a, setting.methods), "",
         f"Warm start on held-out: success {warm['eval/success_rate']:.3f}, progress "
         f"{warm['eval/mean_progress']:.3f}, return {warm['eval/mean_return']:.2f}.", "",
         "## Summary (mean ± sample std over seeds)", "",
