@@ -7,9 +7,10 @@ the belief's size, the per-turn gains, their correlation with the env's own per-
 wrong objects the answer ruled out), and the mean gain of valid vs invalid questions.
 
     python benchmarks/igpo_belief_signal.py runs/credit_comparison_sparse/sft/checkpoints/step_60/model
-    python benchmarks/igpo_belief_signal.py path/to/hf/model --tasks 48 --group-size 4
+    python benchmarks/igpo_belief_signal.py smollm2 --tasks 12 --group-size 2     # the real 135M model, CPU
 
-The model folder is any checkpoint's model/ (save_pretrained layout with its tokenizer).
+MODEL is any checkpoint's model/ folder (save_pretrained layout with its tokenizer), or "smollm2" for
+SmolLM2-135M-Instruct from the local cache (scripts/fetch_smollm2.sh).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _corr(x: list[float], y: list[float]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", help="a saved model folder (a checkpoint's model/)")
+    ap.add_argument("model", help='a saved model folder (a checkpoint\'s model/), or "smollm2"')
     ap.add_argument("--tasks", type=int, default=24, help="train objects to play (24)")
     ap.add_argument("--group-size", type=int, default=4, help="sampled games per object (4)")
     ap.add_argument("--max-turns", type=int, default=5, help="questions per game (5, as in the credit benchmark)")
@@ -42,7 +43,12 @@ def main() -> None:
     from agentgym.trainers.credit.info_gain import answer_beliefs
 
     torch.set_num_threads(1)
-    model, tokenizer = load_pretrained(args.model)
+    if args.model == "smollm2":
+        from agentgym.models import load_smollm2
+
+        model, tokenizer = load_smollm2()
+    else:
+        model, tokenizer = load_pretrained(args.model)
     model.eval()
     cfg = load_config(None, ['env.id="agentgym/TwentyQuestions-v0"', f"env.max_turns={args.max_turns}",
                              "rollout.max_new_tokens=12", "rollout.num_env_workers=0", "rollout.temperature=1.0"])
