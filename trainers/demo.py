@@ -94,6 +94,10 @@ class DemoResult:
     """rollout/success_rate of every GRPO step (sampled at temperature 1 on train tasks)."""
     threads: int = 1
     """torch threads the demo ran with."""
+    checkpoint: Path | None = None
+    """The trained model's folder (save_pretrained layout), loadable with `--policy hf:PATH`."""
+    eval_command: str = ""
+    """An `agentgym eval` command line that measures the trained model on the same tasks, the same way."""
 
     @property
     def rl_verdict(self) -> str:
@@ -192,14 +196,26 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     finally:
         torch.set_num_threads(previous_threads)
 
+    checkpoint = rl.checkpoint / "model" if rl.checkpoint is not None else None
     result = DemoResult(before=before, after_sft=after_sft, after_rl=after_rl, heldout_tasks=heldout_tasks,
                         seconds=time.time() - t0, run_dir=run_dir, stage_seconds=stages,
-                        rl_train_success=train_success, threads=threads)
+                        rl_train_success=train_success, threads=threads, checkpoint=checkpoint,
+                        eval_command=eval_command(rl_cfg, checkpoint, heldout_tasks) if checkpoint else "")
     summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
     summary = json.loads(json.dumps(summary, default=str))
     summary["rl_verdict"] = result.rl_verdict
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return result
+
+
+def eval_command(cfg: TrainConfig, checkpoint: Path, n: int) -> str:
+    """`agentgym eval` of `checkpoint` on the demo's held-out tasks with the demo's env settings, turn limit and
+    greedy generation: it reproduces the demo's "after" number."""
+    env_args = " ".join(f"--env-arg {k}={str(v).lower() if isinstance(v, bool) else v}"
+                        for k, v in cfg.env.kwargs.items())
+    return (f"agentgym eval {cfg.env.id} --policy hf:{checkpoint} --split {cfg.env.eval_split or 'heldout'} -n {n} "
+            f"--max-turns {cfg.env.max_turns} --max-new-tokens {cfg.rollout.max_new_tokens} --temperature 0 "
+            f"--batch-size {cfg.rollout.batch_size} {env_args}")
 
 
 def max_action_tokens(cfg: TrainConfig, tokenizer: Any, tasks: Sequence[Any], episodes: int = 200) -> int:

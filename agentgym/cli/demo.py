@@ -51,4 +51,6 @@ def run(args: argparse.Namespace) -> int:
     print("  sft/ grpo/                       metrics.jsonl, tb/, checkpoints/step_N/model")
     print("  summary.json                     these numbers")
     print(f"see a report: {r.after_rl.out_dir / 'report.html'}   curves: tensorboard --logdir {r.run_dir}")
+    if r.eval_command:
+        print(f"evaluate the trained model again:\n  {r.eval_command}")
     return 0

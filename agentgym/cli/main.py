@@ -98,8 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--max-turns", type=int, default=None, help="turn limit on top of the env's own")
     ev.add_argument("--batch-size", type=int, default=32, help="episodes played at once (32)")
     ev.add_argument("--out", default=None, help="output folder (default runs/eval-<env>-<policy>)")
-    ev.add_argument("--max-new-tokens", type=int, default=None, help="model policies: tokens per turn")
-    ev.add_argument("--temperature", type=float, default=None, help="model policies: sampling temperature")
+    ev.add_argument("--max-new-tokens", type=int, default=None,
+                    help="model policies: most tokens per turn (default: the backend's own, 64 for hf:)")
+    ev.add_argument("--temperature", type=float, default=None,
+                    help="model policies: sampling temperature, 0 = greedy (default: the backend's own, 1.0 for "
+                         "hf:)")
     _add_env_args(ev)
     ev.set_defaults(func=cmd_eval)
 
@@ -224,12 +227,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from agentgym.evaluation import evaluate
     from agentgym.policies import load_policy
 
-    kw: dict[str, Any] = {}
-    if args.max_new_tokens is not None:
-        kw["max_new_tokens"] = args.max_new_tokens
-    if args.temperature is not None:
-        kw["temperature"] = args.temperature
-    policy = load_policy(args.policy, **kw)
+    policy = load_policy(args.policy, **_generation_kwargs(args.policy, args.max_new_tokens, args.temperature))
     out = args.out or os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy))
     result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size, seed=args.seed,
                       out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size, progress=True,
@@ -237,6 +235,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{args.policy} on {args.env} [{args.split}]")
     print(result.summary())
     return 0
+
+
+def _generation_kwargs(spec: str, max_new_tokens: int | None, temperature: float | None) -> dict[str, Any]:
+    """--max-new-tokens / --temperature in each backend's own terms; temperature 0 means greedy everywhere."""
+    if max_new_tokens is None and temperature is None:
+        return {}
+    kind = spec.partition(":")[0] if ":" in spec else spec
+    if kind not in ("hf", "vllm", "openai"):
+        raise ValueError(f"--max-new-tokens and --temperature apply to model policies (hf:, vllm:, openai:), "
+                         f"not to {spec!r}")
+    if max_new_tokens is not None and max_new_tokens < 1:
+        raise ValueError(f"--max-new-tokens must be >= 1, got {max_new_tokens}")
+    if temperature is not None and temperature < 0:
+        raise ValueError(f"--temperature must be >= 0 (0 = greedy), got {temperature}")
+    if kind == "hf":
+        kw: dict[str, Any] = {} if max_new_tokens is None else {"max_new_tokens": max_new_tokens}
+        if temperature == 0:
+            kw["do_sample"] = False
+        elif temperature is not None:
+            kw["temperature"] = temperature
+        return kw
+    if kind == "openai":  # the server's own parameter names
+        return {k: v for k, v in (("max_tokens", max_new_tokens), ("temperature", temperature)) if v is not None}
+    from agentgym.policies.vllm import _import_vllm  # kind == "vllm": VLLMPolicy takes a plain SamplingParams
+
+    params = {k: v for k, v in (("max_tokens", max_new_tokens), ("temperature", temperature)) if v is not None}
+    return {"sampling_params": _import_vllm().SamplingParams(**params)}
 
 
 def cmd_view(args: argparse.Namespace) -> int:

@@ -114,3 +114,40 @@ def test_envs_play_can_watch_the_oracle():
     out = run_cli("envs", "play", "agentgym/TextAdventure-v0", "--policy", "oracle", "--seed", "3")
     assert out.returncode == 0, out.stderr
     assert "SUCCESS" in out.stdout
+
+
+def test_eval_generation_flags_mean_the_same_for_every_backend(monkeypatch):
+    import types
+
+    from agentgym.cli.main import _generation_kwargs
+
+    assert _generation_kwargs("hf:m", None, None) == {}
+    assert _generation_kwargs("hf:m", 12, 0.0) == {"max_new_tokens": 12, "do_sample": False}  # 0 = greedy
+    assert _generation_kwargs("hf:m", None, 0.7) == {"temperature": 0.7}
+    assert _generation_kwargs("openai:m@http://127.0.0.1:1/v1", 12, 0.0) == {"max_tokens": 12, "temperature": 0.0}
+    vllm = types.ModuleType("vllm")
+    vllm.SamplingParams = lambda **kw: ("SamplingParams", kw)
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    assert _generation_kwargs("vllm:m", 12, 0.0) == {
+        "sampling_params": ("SamplingParams", {"max_tokens": 12, "temperature": 0.0})}
+    with pytest.raises(ValueError, match="apply to model policies .* not to 'oracle'"):
+        _generation_kwargs("oracle", None, 0.0)
+    with pytest.raises(ValueError, match=r"--temperature must be >= 0 \(0 = greedy\), got -1"):
+        _generation_kwargs("hf:m", None, -1.0)
+
+
+def test_eval_of_a_saved_model_at_temperature_0_is_greedy(tmp_path, tiny_chatml, capsys):
+    model, tokenizer = tiny_chatml
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    runs = []
+    for name in ("a", "b"):
+        argv = ["eval", "agentgym/TwentyQuestions-v0", "--policy", f"hf:{tmp_path / 'model'}", "-n", "3",
+                "--max-turns", "2", "--max-new-tokens", "5", "--temperature", "0", "--seed", str(len(runs)),
+                "--out", str(tmp_path / name)]
+        assert main(argv) == 0, capsys.readouterr().err
+        lines = (tmp_path / name / "trajectories.jsonl").read_text().splitlines()
+        runs.append([[t["completion_ids"] for t in json.loads(line)["turns"]] for line in lines])
+    # Greedy: a different sampling seed plays the very same tokens; every turn stops within 5 new tokens.
+    assert runs[0] == runs[1] and len(runs[0]) == 3
+    assert all(0 < len(ids) <= 5 for episode in runs[0] for ids in episode)

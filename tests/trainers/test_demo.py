@@ -97,7 +97,29 @@ def test_cli_demo_prints_before_sft_rl_time_and_files(tmp_path, monkeypatch, cap
     text = capsys.readouterr().out
     for expected in ("held-out success on 2 easy quests (greedy, 95% bootstrap CI):", "before training",
                      "after SFT", "after GRPO", "95% CI", "time: ", f"run folder: {out}", "metrics.jsonl",
-                     str(out / "eval_rl" / "report.html")):
+                     str(out / "eval_rl" / "report.html"),
+                     f"agentgym eval agentgym/TextAdventure-v0 --policy hf:{out}/grpo/checkpoints/step_1/model "
+                     "--split heldout -n 2 --max-turns 2 --max-new-tokens "):
         assert expected in text, f"{expected!r} missing from:\n{text}"
     assert main(["demo", "--rl-steps", "0"]) == 2
     assert "--rl-steps must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_the_printed_eval_command_reproduces_the_demo_after_grpo(tiny_run, tmp_path):
+    import shlex
+
+    from agentgym.cli.main import main
+
+    out, r, _ = tiny_run
+    argv = shlex.split(r.eval_command)
+    assert argv[:2] == ["agentgym", "eval"] and "--temperature" in argv
+    assert main(argv[1:] + ["--out", str(tmp_path / "again")]) == 0
+
+    def episodes(folder):
+        rows = [json.loads(line) for line in (folder / "trajectories.jsonl").read_text().splitlines()]
+        return [(row["task_id"], [turn["completion_ids"] for turn in row["turns"]]) for row in rows]
+
+    # The same tasks played with the very same tokens as the demo's own evaluation of the trained model.
+    assert episodes(tmp_path / "again") == episodes(out / "eval_rl")
+    again = json.loads((tmp_path / "again" / "metrics.json").read_text())["metrics"]
+    assert again["eval/success_rate"] == r.after_rl.success
