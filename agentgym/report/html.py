@@ -47,18 +47,23 @@ def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float],
                 ci = f"95% CI {fmt(metrics[key + '_ci_low'])} – {fmt(metrics[key + '_ci_high'])}"
             parts.append(f"<div class='card'><div>{label}</div><div class='v'>{fmt(metrics[key])}</div>"
                          f"<div class='ci'>{ci}</div></div>")
+    if "eval/invalid_action_rate" in metrics:
+        parts.append(f"<div class='card'><div>invalid actions</div><div class='v'>"
+                     f"{metrics['eval/invalid_action_rate']:.1%}</div><div class='ci'>of all turns</div></div>")
     parts.append(f"<div class='card'><div>episodes</div><div class='v'>{len(trajectories)}</div><div class='ci'>"
                  f"errors: {sum(t.error is not None for t in trajectories)}</div></div></div>")
 
     by_task: dict[str, list[Trajectory]] = defaultdict(list)
     for t in trajectories:
         by_task[t.task_id].append(t)
-    parts.append("<h2>Per task</h2><table><tr><th>task</th><th>episodes</th><th>success</th><th>mean reward</th>"
-                 "<th>mean turns</th></tr>")
+    parts.append("<h2>Per task</h2><table><tr><th>task</th><th>episodes</th><th>success</th><th>mean progress</th>"
+                 "<th>mean reward</th><th>mean turns</th></tr>")
     for task_id, ts in sorted(by_task.items()):
         sr = sum(t.success for t in ts) / len(ts)
+        progress = sum(t.progress for t in ts) / len(ts)
         parts.append(f"<tr><td>{e(task_id)}</td><td>{len(ts)}</td><td><span class='bar' style='width:{60 * sr:.0f}px'>"
-                     f"</span> {sr:.0%}</td><td>{sum(t.total_reward for t in ts) / len(ts):.2f}</td>"
+                     f"</span> {sr:.0%}</td><td>{progress:.0%}</td>"
+                     f"<td>{sum(t.total_reward for t in ts) / len(ts):.2f}</td>"
                      f"<td>{sum(t.num_turns for t in ts) / len(ts):.1f}</td></tr>")
     parts.append("</table><h2>Trajectories</h2>")
     if len(trajectories) > max_episodes:
@@ -75,7 +80,7 @@ def _episode(i: int, t: Trajectory) -> str:
               "<span class='bad'>error: " + e(t.error.kind) + "</span>" if t.error else "<span class='bad'>fail</span>")
     advantages = t.metadata.get("turn_advantages")
     rows = [f"<details{' class=err' if t.error else ''}><summary>#{i} {e(t.task_id)} &middot; {status} &middot; "
-            f"reward {t.total_reward:.2f} &middot; {t.num_turns} turns</summary><table>"
+            f"progress {t.progress:.0%} &middot; reward {t.total_reward:.2f} &middot; {t.num_turns} turns</summary><table>"
             "<tr><th>turn</th><th>observation</th><th>action</th><th>reward</th>"
             + ("<th>advantage</th>" if advantages else "") + "</tr>"]
     for turn in t.turns:

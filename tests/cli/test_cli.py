@@ -78,6 +78,10 @@ def test_eval_oracle_writes_metrics_trajectories_and_report(tmp_path, capsys):
     assert len(lines) == 8 and all(json.loads(line)["success"] for line in lines)
     html = (out_dir / "report.html").read_text()
     assert "oracle on agentgym/TextAdventure-v0 (heldout)" in html and html.count("<details") == 8
+    # per-task rows and episode headers show progress; the cards include the invalid-action rate (0 for the oracle)
+    assert "<th>mean progress</th>" in html and html.count("<td>100%</td>") == 8
+    assert html.count("success</span> &middot; progress 100% &middot;") == 8
+    assert "<div>invalid actions</div><div class='v'>0.0%</div>" in html
     assert main(["view", str(out_dir)]) == 0
 
 
