@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -52,5 +53,7 @@ def run(args: argparse.Namespace) -> int:
     print("  summary.json                     these numbers")
     print(f"see a report: {r.after_rl.out_dir / 'report.html'}   curves: tensorboard --logdir {r.run_dir}")
     if r.eval_command:
-        print(f"evaluate the trained model again:\n  {r.eval_command}")
+        # Print the command as this one was invoked (e.g. .venv/bin/agentgym), so it pastes as is.
+        prog = sys.argv[0] if os.path.basename(sys.argv[0]) == "agentgym" else "agentgym"
+        print(f"evaluate the trained model again:\n  {prog}{r.eval_command.removeprefix('agentgym')}")
     return 0

@@ -92,14 +92,15 @@ def test_cli_demo_prints_before_sft_rl_time_and_files(tmp_path, monkeypatch, cap
     from agentgym.cli.main import main
 
     monkeypatch.setattr(demo, "run_demo", functools.partial(_tiny_demo, log=lambda s: None))
+    monkeypatch.setattr("sys.argv", [".venv/bin/agentgym", "demo"])  # invoked as the README does
     out = tmp_path / "cli"
     assert main(["demo", "--out", str(out), "--sft-steps", "1", "--rl-steps", "1", "--heldout-tasks", "2"]) == 0
     text = capsys.readouterr().out
     for expected in ("held-out success on 2 easy quests (greedy, 95% bootstrap CI):", "before training",
                      "after SFT", "after GRPO", "95% CI", "time: ", f"run folder: {out}", "metrics.jsonl",
                      str(out / "eval_rl" / "report.html"),
-                     f"agentgym eval agentgym/TextAdventure-v0 --policy hf:{out}/grpo/checkpoints/step_1/model "
-                     "--split heldout -n 2 --max-turns 2 --max-new-tokens "):
+                     ".venv/bin/agentgym eval agentgym/TextAdventure-v0 --policy "
+                     f"hf:{out}/grpo/checkpoints/step_1/model --split heldout -n 2 --max-turns 2 --max-new-tokens "):
         assert expected in text, f"{expected!r} missing from:\n{text}"
     assert main(["demo", "--rl-steps", "0"]) == 2
     assert "--rl-steps must be >= 1, got 0" in capsys.readouterr().err
