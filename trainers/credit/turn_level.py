@@ -6,6 +6,11 @@ A_t = (G_t - mean(G)) / (std(G) + eps), mean and population std over ALL turns o
 Returns per-turn ADVANTAGES (it normalises itself), plus the raw per-turn env rewards as `rewards` for PPO/GAE.
 Departs from released code in that there is no single reference implementation: we pool every turn of the group
 (like IGPO's joint normalisation) rather than normalising per turn index.
+
+Caveat, measured (docs/benchmarks/credit_comparison.md): where every turn earns the same reward whatever the action
+(TwentyQuestions' -1 per question), the pooled returns differ only by position (-5, -4, ..., -1), so the advantages
+say "early turns bad, late turns good" and nothing about the actions; training on them drove the policy to invalid
+text. Use this method where per-turn rewards depend on the action (TextAdventure's subgoal rewards).
 """
 
 from __future__ import annotations
