@@ -15,6 +15,11 @@ nonzero reward); we count every turn. (2) Its outcome is the answer's F1; ours i
 reward). (3) Its std is sqrt(var + 1e-8); ours is sqrt(var), with eps added after, as in GRPO.
 (4) Option reward="logprob_diff": r_t = log p_t - log p_{t-1}.
 
+Precondition, measured (docs/benchmarks/credit_comparison_sparse.md): the policy's belief must track the evidence.
+For a tiny model and for SmolLM2-135M on TwentyQuestions it does not (belief gains uncorrelated with the objects a
+question rules out), and with a constant outcome the joint normalisation turns that noise into unit-scale
+advantages that made the policy worse. `python benchmarks/igpo_belief_signal.py MODEL` checks a model first.
+
 Probe format (answer_beliefs): for belief k of an episode, the context is traj.token_ids()[:start of turn k's
 completion] (so it ends with the chat template's generation prompt, where the policy would start to speak: p_0 = the
 first prompt alone, p_k = after k actions and the env's replies), followed by tokenizer.encode(probe_text) and
