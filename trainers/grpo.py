@@ -18,10 +18,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentgym.rollout import rollout_metrics
 from agentgym.trainers.advantages import broadcast_to_tokens
-from agentgym.trainers.common import (CreditStep, group_trajectories, make_batch, pad_id_of,
-                                      policy_gradient_update, tasks_for_step)
+from agentgym.trainers.common import CreditStep, make_batch, pad_id_of, policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
 
 
@@ -45,7 +43,6 @@ class Trainer:
 
     def __init__(self, ctx: Any):
         self.ctx = ctx
-        self.cfg: TrainConfig = ctx.cfg
         self.algo: Config = ctx.cfg.algo
         self.ref_model = ctx.reference_model() if self.algo.kl_coef > 0 else None
         self.credit = CreditStep(ctx)
@@ -58,23 +55,20 @@ class Trainer:
     def load_extra(self, ckpt: Any) -> None:
         self.credit.load(ckpt)
 
+    def turn_advantages(self, groups: list[list[Any]]) -> tuple[list[list[float]], dict[str, float]]:
+        """Per-turn advantages for every episode: the group-relative score advantage for reward-returning methods,
+        the method's own advantages for the ones that normalise themselves. (RLOO overrides only this.)"""
+        return self.credit.turn_advantages(groups, estimator="grpo", std_normalize=self.algo.std_normalize,
+                                           epsilon=self.algo.epsilon)
+
     def step(self, step: int) -> dict[str, float]:
-        ctx, cfg, algo = self.ctx, self.cfg, self.algo
+        ctx, algo = self.ctx, self.algo
 
         # ROLLOUT ------------------------------------------------------------------------------------------------------
-        t0 = time.time()
-        tasks = tasks_for_step(ctx.train_tasks, cfg.rollout.tasks_per_step, cfg.run.seed, step)
-        trajectories = ctx.rollout(tasks, group_size=cfg.rollout.group_size, step=step)
-        metrics = rollout_metrics(trajectories)
-        metrics["perf/rollout_s"] = time.time() - t0
-        groups = group_trajectories(trajectories, drop_errors=cfg.rollout.drop_errors)
+        groups, metrics = ctx.rollout_groups(step)
 
         # CREDIT -------------------------------------------------------------------------------------------------------
-        # Per-turn advantages for every episode: the group-relative score advantage for reward-returning methods,
-        # the method's own advantages for the ones that normalise themselves.
-        per_turn, credit_metrics = self.credit.turn_advantages(groups, estimator="grpo",
-                                                               std_normalize=algo.std_normalize,
-                                                               epsilon=algo.epsilon)
+        per_turn, credit_metrics = self.turn_advantages(groups)
         metrics.update(credit_metrics)
 
         # ADVANTAGES ---------------------------------------------------------------------------------------------------

@@ -22,10 +22,8 @@ from typing import Any
 
 import torch
 
-from agentgym.rollout import rollout_metrics
 from agentgym.trainers.advantages import gae, place_on_last_tokens, whiten
-from agentgym.trainers.common import (CreditStep, forward, group_trajectories, make_batch, pad_id_of,
-                                      policy_gradient_update, tasks_for_step)
+from agentgym.trainers.common import CreditStep, forward, make_batch, pad_id_of, policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
 
 # Methods known to return per-turn advantages only (no rewards GAE could use).
@@ -81,7 +79,6 @@ class Trainer:
 
     def __init__(self, ctx: Any):
         self.ctx = ctx
-        self.cfg: TrainConfig = ctx.cfg
         self.algo: Config = ctx.cfg.algo
         self.ref_model = ctx.reference_model() if self.algo.kl_coef > 0 else None
         self.credit = CreditStep(ctx)
@@ -96,15 +93,10 @@ class Trainer:
         self.credit.load(ckpt)
 
     def step(self, step: int) -> dict[str, float]:
-        ctx, cfg, algo = self.ctx, self.cfg, self.algo
+        ctx, algo = self.ctx, self.algo
 
         # ROLLOUT ------------------------------------------------------------------------------------------------------
-        t0 = time.time()
-        tasks = tasks_for_step(ctx.train_tasks, cfg.rollout.tasks_per_step, cfg.run.seed, step)
-        trajectories = ctx.rollout(tasks, group_size=cfg.rollout.group_size, step=step)
-        metrics = rollout_metrics(trajectories)
-        metrics["perf/rollout_s"] = time.time() - t0
-        groups = group_trajectories(trajectories, drop_errors=cfg.rollout.drop_errors)
+        groups, metrics = ctx.rollout_groups(step)
         episodes = [t for g in groups for t in g]
         if not episodes:
             return {**metrics, "loss/skipped": 1.0}

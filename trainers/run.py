@@ -22,8 +22,9 @@ import torch
 
 from agentgym.core import Task
 from agentgym.trainers import engine
-from agentgym.trainers.common import (build_model_and_tokenizer, env_tasks, evaluate, load_pretrained, make_policy,
-                                      pick_device, play, trainable_parameters)
+from agentgym.trainers.common import (build_model_and_tokenizer, env_tasks, evaluate, group_trajectories,
+                                      load_pretrained, make_policy, pick_device, play, tasks_for_step,
+                                      trainable_parameters)
 from agentgym.trainers.config import ConfigError, TrainConfig, config_to_dict
 from agentgym.types import Trajectory
 
@@ -54,6 +55,20 @@ class Context:
             return play(self.cfg, policy, tasks, group_size=group_size, seed=seed)
         finally:
             self.model.train()
+
+    def rollout_groups(self, step: int) -> tuple[list[list[Trajectory]], dict[str, float]]:
+        """The ROLLOUT section every RL trainer starts with: this step's train tasks, each played
+        rollout.group_size times with the current weights, grouped by task (failed episodes dropped when
+        rollout.drop_errors), and the step's rollout/... metrics with perf/rollout_s."""
+        from agentgym.rollout import rollout_metrics
+
+        t0 = time.time()
+        r = self.cfg.rollout
+        tasks = tasks_for_step(self.train_tasks, r.tasks_per_step, self.cfg.run.seed, step)
+        trajectories = self.rollout(tasks, group_size=r.group_size, step=step)
+        metrics = rollout_metrics(trajectories)
+        metrics["perf/rollout_s"] = time.time() - t0
+        return group_trajectories(trajectories, drop_errors=r.drop_errors), metrics
 
     def record(self, step: int, episodes: Sequence[Trajectory], per_turn_advantages: Sequence[Sequence[float]]
                ) -> None:
