@@ -12,6 +12,7 @@ import agentgym
 from agentgym.envs.textworld.household import catalog
 from agentgym.envs.textworld.household.env import HouseholdEnv
 from agentgym.envs.textworld.household.tasks import build_layout, build_suite
+from _env_helpers import assert_oracle_recovers_after_random_actions
 
 
 @pytest.fixture
@@ -180,17 +181,7 @@ def test_oracle_solves_a_train_sample(env):
 
 
 def test_oracle_recovers_after_random_actions(env):
-    rng = random.Random(0)
-    for task in env.suite.split("heldout")[:30]:
-        _, info = env.reset(options={"task": task})
-        for _ in range(8):
-            _, _, terminated, _, info = env.step(rng.choice(info["admissible_actions"]))
-            if terminated:
-                break
-        while not terminated:
-            _, _, terminated, truncated, info = env.step(env.oracle_action())
-            assert not truncated, task.id
-        assert info["success"], task.id
+    assert_oracle_recovers_after_random_actions(env, env.suite.split("heldout")[:30], random_steps=8)
 
 
 def test_random_policy_rarely_succeeds_on_heldout(env):

@@ -5,7 +5,6 @@ Games are made once per test session into a temporary cache (~2 s each, two work
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +19,7 @@ import agentgym  # noqa: E402
 from agentgym.envs.textworld.microsoft import games  # noqa: E402
 from agentgym.envs.textworld.microsoft.env import TextWorldEnv, clean_feedback, sanitize_command  # noqa: E402
 from agentgym.envs.textworld.microsoft.tasks import SETTINGS, build_suite  # noqa: E402
+from _env_helpers import assert_oracle_recovers_after_random_actions  # noqa: E402
 
 SUITE = build_suite()
 HELDOUT = SUITE.split("heldout") + SUITE.split("heldout_hard")
@@ -160,17 +160,7 @@ def test_oracle_solves_every_heldout_task_and_a_train_sample(env, task):
 
 
 def test_oracle_recovers_after_random_actions(env):
-    rng = random.Random(0)
-    for task in HELDOUT:
-        _, info = env.reset(options={"task": task})
-        for _ in range(6):
-            _, _, terminated, _, info = env.step(rng.choice(info["admissible_actions"]))
-            if terminated:
-                break
-        while not terminated:
-            _, _, terminated, truncated, info = env.step(env.oracle_action())
-            assert not truncated, task.id
-        assert info["success"], task.id
+    assert_oracle_recovers_after_random_actions(env, HELDOUT, random_steps=6)
 
 
 def test_envs_in_threads_load_and_play_concurrently(cache_dir):
