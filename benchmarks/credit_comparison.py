@@ -41,7 +41,7 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -172,12 +172,9 @@ SETTINGS: dict[str, Callable[[], Setting]] = {
         page="credit_comparison", panels=(("progress", "train mean progress (objects ruled out)"),
                                           ("invalid", "train invalid-question rate (per turn)")),
         setup=_tq_setup),
-    "twenty_questions_sparse": lambda: Setting(
-        env="agentgym/TwentyQuestions-v0", methods=TQ_SPARSE_METHODS,
-        base=SETTINGS["twenty_questions"]().base, sft=SETTINGS["twenty_questions"]().sft,
-        grpo=('algo.name="grpo"', "algo.micro_batch_size=16", 'credit.progress_outcome="success"'),
-        defaults=SETTINGS["twenty_questions"]().defaults, page="credit_comparison_sparse",
-        panels=SETTINGS["twenty_questions"]().panels, setup=_tq_setup),
+    "twenty_questions_sparse": lambda: replace(
+        SETTINGS["twenty_questions"](), methods=TQ_SPARSE_METHODS, page="credit_comparison_sparse",
+        grpo=('algo.name="grpo"', "algo.micro_batch_size=16", 'credit.progress_outcome="success"')),
     "adventure": lambda: Setting(
         env="agentgym/TextAdventure-v0", methods=ADVENTURE_METHODS, base=_adventure_base(), sft=_adventure_sft(),
         grpo=('algo.name="grpo"', "algo.kl_coef=0.0", "rollout.temperature=1.0", "algo.micro_batch_size=32"),
@@ -250,7 +247,6 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
     _, heldout = env_tasks(sft_cfg.env)
     heldout = heldout[: args.heldout_tasks] if args.heldout_tasks else heldout
     warm = evaluate(sft_cfg, model, tokenizer, heldout)
-    warm["eval/mean_return"] = _heldout_return(sft_cfg, model, tokenizer, heldout)
     print(f"warm start: held-out success {warm['eval/success_rate']:.3f}, progress {warm['eval/mean_progress']:.3f}"
           f"  [{time.time() - t_start:.0f} s]", flush=True)
 
@@ -270,7 +266,7 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
                 "credit_metrics": {k: statistics.mean(m[k] for m in run.metrics) for k in run.metrics[0]
                                    if k.startswith(("credit/", "reward/"))},
                 "heldout_success": ev["eval/success_rate"], "heldout_progress": ev["eval/mean_progress"],
-                "heldout_return": _heldout_return(cfg, run.model, tokenizer, heldout),
+                "heldout_return": ev["eval/mean_reward"],
             }
             runs.setdefault(method, []).append(record)
             c = record["curves"]["progress"]
@@ -282,18 +278,6 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
     return {"args": vars(args), "argv": sys.argv[1:], "warm": warm, "runs": runs, "seconds": time.time() - t_start,
             "machine": _machine(), "sft_overrides": sft_overrides(setting, args),
             "grpo_overrides_example": grpo_overrides(setting, args, args.methods[0], 0)}
-
-
-def _heldout_return(cfg: Any, model: Any, tokenizer: Any, tasks: list) -> float:
-    """Mean env return of greedy held-out games (evaluate() reports success and progress, not the return)."""
-    import torch
-
-    from agentgym.trainers.common import make_policy, play
-
-    model.eval()
-    with torch.no_grad():
-        trajs = play(cfg, make_policy(model, tokenizer, cfg.rollout, seed=0, greedy=True), tasks, group_size=1, seed=0)
-    return sum(t.total_reward for t in trajs) / max(len(trajs), 1)
 
 
 def _machine() -> str:
@@ -364,7 +348,7 @@ def write_report(setting: Setting, results: dict[str, Any], docs: Path) -> str:
         "## Setup", "",
         *setting.setup(a, setting.methods), "",
         f"Warm start on held-out: success {warm['eval/success_rate']:.3f}, progress "
-        f"{warm['eval/mean_progress']:.3f}, return {warm['eval/mean_return']:.2f}.", "",
+        f"{warm['eval/mean_progress']:.3f}, return {warm['eval/mean_reward']:.2f}.", "",
         "## Summary (mean ± sample std over seeds)", "",
         "| method | train progress, step 1 | train progress, last 5 steps | train success, last 5 steps |"
         " held-out success | held-out progress | held-out return | wall s / run |",

@@ -28,7 +28,7 @@ def main() -> None:
     args = p.parse_args()
 
     tasks = select_tasks(ENV, "train", args.episodes, {"level": args.level})
-    print(f"| policy | level | workers | batch | episodes | turns | seconds | episodes/s | turns/s |")
+    print("| policy | level | workers | batch | episodes | turns | seconds | episodes/s | turns/s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for workers in args.workers:
         policy = OraclePolicy() if args.policy == "oracle" else RandomPolicy(seed=0)

@@ -143,7 +143,10 @@ def play(cfg: TrainConfig, policy: Any, tasks: Sequence[Task], *, group_size: in
 
 @torch.no_grad()
 def evaluate(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task], *, seed: int = 0) -> dict[str, float]:
-    """Greedy success on held-out tasks: eval/success_rate, eval/mean_progress, eval/mean_turns."""
+    """Greedy play of held-out tasks, summarised as `agentgym eval` does (agentgym.evaluation.eval_metrics): success
+    rate, mean reward, turns and progress with bootstrap CIs, errors, invalid-action rate."""
+    from agentgym.evaluation import eval_metrics
+
     was_training = model.training
     model.eval()
     try:
@@ -151,10 +154,7 @@ def evaluate(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task]
                      seed=seed)
     finally:
         model.train(was_training)
-    n = max(len(trajs), 1)
-    return {"eval/success_rate": sum(t.success for t in trajs) / n,
-            "eval/mean_progress": sum(t.progress for t in trajs) / n,
-            "eval/mean_turns": sum(t.num_turns for t in trajs) / n}
+    return eval_metrics(trajs, seed=seed)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
