@@ -11,8 +11,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples
 
 from guessnum import GuessNumberEnv  # noqa: E402
 
-from agentgym import StepOutcome  # noqa: E402
-
 __all__ = ["GuessNumberEnv", "SlowEnv", "CrashingEnv", "NoisyEnv", "RaisingOnBadInputEnv"]
 
 

@@ -180,7 +180,6 @@ def inventory_line(w: World, s: State) -> str:
 
 def admissible_actions(w: World, s: State) -> list[str]:
     """Every command that changes the state or shows something, sorted (deterministic)."""
-    R = w.num_rooms
     acts = ["inventory", "look"]
     for d, _nb, door in w.exits[s.room]:
         if door >= 0 and (s.locked >> door) & 1:
