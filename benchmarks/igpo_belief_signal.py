@@ -19,13 +19,6 @@ import argparse
 import statistics
 
 
-def _corr(x: list[float], y: list[float]) -> float:
-    mx, my = statistics.mean(x), statistics.mean(y)
-    sx = sum((a - mx) ** 2 for a in x) ** 0.5
-    sy = sum((b - my) ** 2 for b in y) ** 0.5
-    return sum((a - mx) * (b - my) for a, b in zip(x, y)) / (sx * sy) if sx and sy else float("nan")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", help='a saved model folder (a checkpoint\'s model/), or "smollm2"')
@@ -34,6 +27,7 @@ def main() -> None:
     ap.add_argument("--max-turns", type=int, default=5, help="questions per game (5, as in the credit benchmark)")
     args = ap.parse_args()
 
+    import numpy as np
     import torch
 
     from agentgym.chat import tokenize_trajectory
@@ -68,9 +62,10 @@ def main() -> None:
                 progress_gains.append(progress[k] - progress[k - 1])
                 (valid if t.turns[k - 1].info.get("valid_action", True) else invalid).append(gain)
         every = [p for b in beliefs for p in b]
+        correlation = float(np.corrcoef(gains, progress_gains)[0, 1])
         print(f"{name:>8}: {len(trajs)} games; belief p median {statistics.median(every):.2e}, max {max(every):.2e}; "
               f"per-turn gain mean {statistics.mean(gains):+.2e}, sd {statistics.pstdev(gains):.2e}; "
-              f"corr(gain, progress gain) {_corr(gains, progress_gains):+.3f}; mean gain of valid questions "
+              f"corr(gain, progress gain) {correlation:+.3f}; mean gain of valid questions "
               f"{statistics.mean(valid):+.2e}" + (f", of invalid ones {statistics.mean(invalid):+.2e}" if invalid
                                                   else ""))
 
