@@ -14,7 +14,7 @@ import argparse
 import random
 import time
 
-from agentgym.envs.textworld.adventure.env import TextAdventureEnv
+from agentgym.envs.text.adventure.env import TextAdventureEnv
 
 
 def measure(level: str, steps: int, policy: str, seed: int) -> dict[str, float]:

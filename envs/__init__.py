@@ -7,22 +7,22 @@ from agentgym.registry import register
 
 register(
     "agentgym/TextAdventure-v0",
-    "agentgym.envs.textworld.adventure.env:TextAdventureEnv",
+    "agentgym.envs.text.adventure.env:TextAdventureEnv",
     description="Procedural text adventure: rooms, locked doors, keys, containers; a quest of k subgoals.",
 )
 register(
     "agentgym/Household-v0",
-    "agentgym.envs.textworld.household.env:HouseholdEnv",
+    "agentgym.envs.text.household.env:HouseholdEnv",
     description="ALFWorld-like household: six task types, ALFWorld's command grammar, seen/unseen layouts.",
 )
 register(
     "agentgym/TwentyQuestions-v0",
-    "agentgym.envs.textworld.twenty_questions.env:TwentyQuestionsEnv",
+    "agentgym.envs.text.twenty_questions.env:TwentyQuestionsEnv",
     description="Ask yes/no questions about a hidden object, then guess it (LMRL-Gym's reward).",
 )
 register(
     "agentgym/TextWorld-v0",
-    "agentgym.envs.textworld.microsoft.env:TextWorldEnv",
+    "agentgym.envs.textworld.env:TextWorldEnv",
     description="Microsoft TextWorld games made offline with tw-make (extra: textworld).",
 )
 

@@ -35,7 +35,7 @@ def test_a_regular_install_imports_all_three_roots(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                     "--no-index", "--target", str(target), ROOT], check=True, timeout=300)
-    code = ("import agentgym, agentgym.envs, agentgym.trainers, agentgym.envs.textworld.twenty_questions.env as tq; "
+    code = ("import agentgym, agentgym.envs, agentgym.trainers, agentgym.envs.text.twenty_questions.env as tq; "
             "import agentgym.trainers.credit; print(agentgym.__file__); print(agentgym.envs.__file__); "
             "print(len(tq.TwentyQuestionsEnv.suite))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

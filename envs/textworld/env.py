@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from agentgym.core import AgentEnv, StepOutcome, Task
-from agentgym.envs.textworld.microsoft.games import TEXTWORLD_LOCK, ensure_game, require_textworld, resolve_cache_dir
-from agentgym.envs.textworld.microsoft.tasks import build_suite
+from agentgym.envs.textworld.games import TEXTWORLD_LOCK, ensure_game, require_textworld, resolve_cache_dir
+from agentgym.envs.textworld.tasks import build_suite
 
 MAX_COMMAND_LENGTH = 180
 """Jericho truncates (with a warning) commands of 198 bytes or more; cut them here instead."""
@@ -54,7 +54,7 @@ class TextWorldEnv(AgentEnv):
         --seed S`) from the task's settings and seed; the quest is stated in the first observation. Suite
         "textworld" v1: train (1000 tasks, seeds 1-1000, easy/medium settings), heldout (6, new seeds, same
         settings), heldout_hard (3, 5 rooms, 10 objects, quests of 6 actions). Games are made on first use (~2 s
-        each) and cached; `agentgym.envs.textworld.microsoft.games.generate_games(tasks, workers=N)` pre-makes them.
+        each) and cached; `agentgym.envs.textworld.games.generate_games(tasks, workers=N)` pre-makes them.
     Observation:
         The game's text (the title art and the interpreter's prompt/status line removed). info carries
         admissible_actions (the game's admissible commands, sorted), score, max_score, objective, moves and

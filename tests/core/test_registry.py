@@ -30,7 +30,7 @@ def test_register_validates_ids_and_refuses_clashes():
         agentgym.register("NoNamespace-v0", "x:Y")
     with pytest.raises(ValueError, match="already registered"):
         agentgym.register("agentgym/TextAdventure-v0", "somewhere.else:Env")
-    agentgym.register("agentgym/TextAdventure-v0", "agentgym.envs.textworld.adventure.env:TextAdventureEnv")  # same
+    agentgym.register("agentgym/TextAdventure-v0", "agentgym.envs.text.adventure.env:TextAdventureEnv")  # same
 
 
 def test_import_agentgym_stays_light():

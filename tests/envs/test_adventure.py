@@ -9,11 +9,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 
 import agentgym
+from agentgym import testing
 from agentgym.core import Task
-from agentgym.envs.textworld.adventure import env as env_module
-from agentgym.envs.textworld.adventure import tasks as adventure_tasks
-from agentgym.envs.textworld.adventure.env import TextAdventureEnv, world_for
-from agentgym.envs.textworld.adventure.world import World, WorldParams, generate, parse
+from agentgym.envs.text.adventure import env as env_module
+from agentgym.envs.text.adventure import tasks as adventure_tasks
+from agentgym.envs.text.adventure.env import TextAdventureEnv, world_for
+from agentgym.envs.text.adventure.world import World, WorldParams, generate, parse
 
 ENV_ID = "agentgym/TextAdventure-v0"
 
@@ -278,5 +279,4 @@ def test_make_and_gymnasium_checker():
 
 
 def test_agentgym_check_env():
-    testing = pytest.importorskip("agentgym.testing")
     testing.check_env(lambda: TextAdventureEnv(level="easy"))

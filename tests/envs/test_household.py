@@ -9,9 +9,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 
 import agentgym
-from agentgym.envs.textworld.household import catalog
-from agentgym.envs.textworld.household.env import HouseholdEnv
-from agentgym.envs.textworld.household.tasks import build_layout, build_suite
+from agentgym import testing
+from agentgym.envs.text.household import catalog
+from agentgym.envs.text.household.env import HouseholdEnv
+from agentgym.envs.text.household.tasks import build_layout, build_suite
 from _env_helpers import assert_oracle_recovers_after_random_actions
 
 
@@ -163,7 +164,6 @@ def test_gymnasium_checker_and_make():
 
 
 def test_agentgym_check_env():
-    testing = pytest.importorskip("agentgym.testing")
     report = testing.check_env(HouseholdEnv())
     assert report.ok and report.warnings == []
 

@@ -10,16 +10,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import textworld  # the dev extra installs it (scripts/setup.sh --dev): missing, this file fails rather than skips
+from gymnasium.utils.env_checker import check_env as gym_check_env
 
-textworld = pytest.importorskip("textworld")
-
-from gymnasium.utils.env_checker import check_env as gym_check_env  # noqa: E402
-
-import agentgym  # noqa: E402
-from agentgym.envs.textworld.microsoft import games  # noqa: E402
-from agentgym.envs.textworld.microsoft.env import TextWorldEnv, clean_feedback, sanitize_command  # noqa: E402
-from agentgym.envs.textworld.microsoft.tasks import SETTINGS, build_suite  # noqa: E402
-from _env_helpers import assert_oracle_recovers_after_random_actions  # noqa: E402
+import agentgym
+from agentgym import testing
+from agentgym.envs.textworld import games
+from agentgym.envs.textworld.env import TextWorldEnv, clean_feedback, sanitize_command
+from agentgym.envs.textworld.tasks import SETTINGS, build_suite
+from _env_helpers import assert_oracle_recovers_after_random_actions
 
 SUITE = build_suite()
 HELDOUT = SUITE.split("heldout") + SUITE.split("heldout_hard")
@@ -146,7 +145,6 @@ def test_gymnasium_checker_make_and_seeded_reset(cache_dir):
 
 
 def test_agentgym_check_env(cache_dir):
-    testing = pytest.importorskip("agentgym.testing")
     report = testing.check_env(TextWorldEnv(cache_dir=cache_dir, split="heldout"))
     assert report.ok and report.warnings == []
 

@@ -9,9 +9,10 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 
 import agentgym
-from agentgym.envs.textworld.twenty_questions.env import TwentyQuestionsEnv
-from agentgym.envs.textworld.twenty_questions.oracle import canonical_questions
-from agentgym.envs.textworld.twenty_questions.questions import DATA, load_table, parse_question
+from agentgym import testing
+from agentgym.envs.text.twenty_questions.env import TwentyQuestionsEnv
+from agentgym.envs.text.twenty_questions.oracle import canonical_questions
+from agentgym.envs.text.twenty_questions.questions import DATA, load_table, parse_question
 
 ENV_ID = "agentgym/TwentyQuestions-v0"
 RAW = json.loads(DATA.read_text())
@@ -176,5 +177,4 @@ def test_make_and_gymnasium_checker():
 
 
 def test_agentgym_check_env():
-    testing = pytest.importorskip("agentgym.testing")
     testing.check_env(lambda: TwentyQuestionsEnv())

@@ -9,9 +9,9 @@ from typing import Any, Literal
 import numpy as np
 
 from agentgym.core import AgentEnv, StepOutcome, Task
-from agentgym.envs.textworld.adventure import tasks as adventure_tasks
-from agentgym.envs.textworld.adventure.oracle import Planner
-from agentgym.envs.textworld.adventure.world import (
+from agentgym.envs.text.adventure import tasks as adventure_tasks
+from agentgym.envs.text.adventure.oracle import Planner
+from agentgym.envs.text.adventure.world import (
     HELP, State, World, WorldParams, admissible_actions, advance, execute, generate, inventory_line, parse,
     room_line,
 )

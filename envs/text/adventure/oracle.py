@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable
 
-from agentgym.envs.textworld.adventure.world import INVENTORY, State, Subgoal, World, advance, holds
+from agentgym.envs.text.adventure.world import INVENTORY, State, Subgoal, World, advance, holds
 
 SearchState = tuple  # (room, locs tuple, locked bitmask, opened bitmask, subgoals done)
 

@@ -402,7 +402,7 @@ class WorldParams:
 def generate(seed: int, p: WorldParams, max_attempts: int = 400) -> World:
     """A world and quest for `seed`: deterministic (Python's `random.Random(seed)`), tried until the quest from the
     planner's shortest solution has between min_subgoals and max_subgoals subgoals."""
-    from agentgym.envs.textworld.adventure.oracle import milestones
+    from agentgym.envs.text.adventure.oracle import milestones
 
     rng = random.Random(seed)
     for _ in range(max_attempts):

@@ -8,9 +8,9 @@ from typing import Any, Callable
 import numpy as np
 
 from agentgym.core import AgentEnv, StepOutcome, Task
-from agentgym.envs.textworld.household.oracle import oracle_action
-from agentgym.envs.textworld.household.tasks import build_suite
-from agentgym.envs.textworld.household.world import Goal, World, build_world
+from agentgym.envs.text.household.oracle import oracle_action
+from agentgym.envs.text.household.tasks import build_suite
+from agentgym.envs.text.household.world import Goal, World, build_world
 
 NOTHING_HAPPENS = "Nothing happens."
 INTRO = "-= Welcome to TextWorld, ALFRED! =-"

@@ -9,8 +9,8 @@ open it, take the object, go to the appliance, heat/cool/clean, go to the target
 
 from __future__ import annotations
 
-from agentgym.envs.textworld.household import catalog as C
-from agentgym.envs.textworld.household.world import Goal, Item, World
+from agentgym.envs.text.household import catalog as C
+from agentgym.envs.text.household.world import Goal, Item, World
 
 
 def oracle_action(world: World, goal: Goal) -> str:

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 
 from agentgym.core import Task, TaskSuite
-from agentgym.envs.textworld.household import catalog as C
+from agentgym.envs.text.household import catalog as C
 
 SUITE_NAME = "household"
 SUITE_VERSION = "1"

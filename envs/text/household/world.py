@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from agentgym.envs.textworld.household import catalog as C
-from agentgym.envs.textworld.household.tasks import build_layout
+from agentgym.envs.text.household import catalog as C
+from agentgym.envs.text.household.tasks import build_layout
 
 
 @dataclass

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from agentgym.core import AgentEnv, StepOutcome, Task
-from agentgym.envs.textworld.twenty_questions import tasks as tq_tasks
-from agentgym.envs.textworld.twenty_questions.oracle import (
+from agentgym.envs.text.twenty_questions import tasks as tq_tasks
+from agentgym.envs.text.twenty_questions.oracle import (
     answer_masks, best_question, canonical_questions, guess_text,
 )
-from agentgym.envs.textworld.twenty_questions.questions import load_table, parse_question
+from agentgym.envs.text.twenty_questions.questions import load_table, parse_question
 
 INVALID_FEEDBACK = ("I can only answer yes/no questions about the object's kind and properties (\"Is it an animal?\", "
                     "\"Is it bigger than a breadbox?\", \"Can you eat it?\", \"Is it a kind of fruit?\") or a guess "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentgym.envs.textworld.twenty_questions.questions import (
+from agentgym.envs.text.twenty_questions.questions import (
     CANONICAL_ATTRIBUTE_QUESTIONS, ObjectTable, Query, canonical_category_question, parse_question,
 )
 

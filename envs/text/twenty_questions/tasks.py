@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from agentgym.core import Task, TaskSuite
-from agentgym.envs.textworld.twenty_questions.questions import load_table
+from agentgym.envs.text.twenty_questions.questions import load_table
 
 SUITE_NAME = "twenty_questions"
 SUITE_VERSION = "1"
