@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentgym.trainers.advantages import broadcast_to_tokens
-from agentgym.trainers.common import CreditStep, make_batch, pad_id_of, policy_gradient_update
+from agentgym.trainers.common import CreditStep, make_batch, policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
+from agentgym.trainers.padding import pad_id_of
 
 
 @dataclass(kw_only=True)

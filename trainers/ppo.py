@@ -23,8 +23,9 @@ from typing import Any
 import torch
 
 from agentgym.trainers.advantages import gae, place_on_last_tokens, whiten
-from agentgym.trainers.common import CreditStep, forward, make_batch, pad_id_of, policy_gradient_update
+from agentgym.trainers.common import CreditStep, forward, make_batch, policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
+from agentgym.trainers.padding import pad_id_of
 
 # Methods known to return per-turn advantages only (no rewards GAE could use).
 ADVANTAGE_ONLY_METHODS = ("gigpo",)

@@ -70,7 +70,7 @@ def test_eval_oracle_writes_metrics_trajectories_and_report(tmp_path, capsys):
     assert main(["eval", "agentgym/TextAdventure-v0", "--policy", "oracle", "--split", "heldout", "-n", "8",
                  "--out", str(out_dir)]) == 0
     printed = capsys.readouterr().out
-    assert "success rate  100.0%  (95% CI 100.0% .. 100.0%)" in printed
+    assert "success rate  100.0%  (95% CI 67.6% .. 100.0%)" in printed  # Wilson at 8/8: 8 / (8 + 1.96^2) = 67.6%
     data = json.loads((out_dir / "metrics.json").read_text())
     assert data["metrics"]["eval/success_rate"] == 1.0 and data["metrics"]["eval/episodes"] == 8
     assert data["run"]["split"] == "heldout" and data["run"]["policy"] == "oracle"

@@ -37,7 +37,6 @@ def test_run_demo_returns_three_scores_with_intervals(tiny_run):
         assert 0.0 <= score.ci_low <= score.success <= score.ci_high <= 1.0
         assert score.out_dir == out / name
     assert list(r.stage_seconds) == ["setup", "sft", "grpo"]
-    assert r.seconds >= sum(r.stage_seconds.values()) > 0
     assert len(r.rl_train_success) == 1 and 0.0 <= r.rl_train_success[0] <= 1.0
     assert r.rl_verdict.startswith(("GRPO added", "GRPO left", "GRPO lowered"))
 
@@ -96,7 +95,7 @@ def test_cli_demo_prints_before_sft_rl_time_and_files(tmp_path, monkeypatch, cap
     out = tmp_path / "cli"
     assert main(["demo", "--out", str(out), "--sft-steps", "1", "--rl-steps", "1", "--heldout-tasks", "2"]) == 0
     text = capsys.readouterr().out
-    for expected in ("held-out success on 2 easy quests (greedy, 95% bootstrap CI):", "before training",
+    for expected in ("held-out success on 2 easy quests (greedy, 95% Wilson CI):", "before training",
                      "after SFT", "after GRPO", "95% CI", "time: ", f"run folder: {out}", "metrics.jsonl",
                      str(out / "eval_rl" / "report.html"),
                      ".venv/bin/agentgym eval agentgym/TextAdventure-v0 --policy "

@@ -77,6 +77,16 @@ def test_data_order_is_a_function_of_seed_and_step():
     assert [t.id for t in tasks_for_step(tasks, 5, 4, 0)] != epoch0  # another seed, another order
 
 
+def test_data_order_is_pinned():
+    # The order runs have always used (numpy's default_rng([seed, epoch]).permutation(n)); GRPO/RLOO/PPO tasks and
+    # SFT demonstrations both follow it, so a change here changes what every existing config trains on.
+    from agentgym.trainers.common import epoch_order, step_indices
+
+    assert epoch_order(5, seed=3, epoch=0).tolist() == [4, 2, 1, 3, 0]
+    assert epoch_order(5, seed=3, epoch=1).tolist() == [1, 4, 0, 2, 3]
+    assert step_indices(5, 4, seed=3, step=1) == [0, 1, 4, 0]  # positions 4..7: epoch 0's last, then epoch 1's
+
+
 def test_metrics_logger_drops_lines_after_the_resume_step(tmp_path):
     log = engine.MetricsLogger(tmp_path, tensorboard=True)
     for s in (1, 2, 3):

@@ -177,18 +177,15 @@ def build_probes(
     return probes
 
 
-def _answer_logprob_means(model: Any, sequences: Sequence[list[int]], answer_lens: Sequence[int]) -> list[float]:
+def _answer_logprob_means(model: Any, sequences: Sequence[list[int]], answer_lens: Sequence[int], *,
+                          pad_id: int) -> list[float]:
     """Mean log p of the last answer_len tokens of each sequence, in one right-padded batched forward pass."""
     import torch
 
+    from agentgym.trainers.padding import right_pad
+
     device = next(model.parameters()).device
-    max_len = max(len(s) for s in sequences)
-    pad_id = getattr(model.config, "pad_token_id", None) or 0
-    input_ids = torch.full((len(sequences), max_len), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(sequences), max_len), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        attention[row, : len(seq)] = 1
+    input_ids, attention = right_pad(sequences, pad_id)
     input_ids, attention = input_ids.to(device), attention.to(device)
     # Only the answer positions need logits: run the base model and apply the output head there, instead of a full
     # [N, L, vocab] logits tensor that would not fit for long contexts and large vocabularies.
@@ -228,6 +225,8 @@ def answer_beliefs(
     """
     import torch
 
+    from agentgym.trainers.padding import pad_id_of
+
     probes = build_probes(tokenizer, trajectories, probe_text=probe_text, answer_separator=answer_separator)
     beliefs: list[list[float]] = [[0.0] * t.num_turns for t in trajectories]
     if not probes:
@@ -235,10 +234,11 @@ def answer_beliefs(
     chunk = batch_size or len(probes)
     if chunk < 1:
         raise ValueError(f"batch_size must be >= 1 or None, got {batch_size}.")
+    pad_id = pad_id_of(tokenizer)
     with torch.no_grad():
         for lo in range(0, len(probes), chunk):
             part = probes[lo : lo + chunk]
-            means = _answer_logprob_means(model, [p[2] for p in part], [p[3] for p in part])
+            means = _answer_logprob_means(model, [p[2] for p in part], [p[3] for p in part], pad_id=pad_id)
             for (i, k, _seq, _n), mean in zip(part, means):
                 beliefs[i][k] = math.exp(mean)
     return beliefs
