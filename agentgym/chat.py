@@ -189,7 +189,7 @@ def tokenize_trajectory(traj: Trajectory, tokenizer: Any) -> Trajectory:
     for turn, at in zip(out.turns, assistant_at):
         context = traj.messages[previous_end:at]
         turn.prompt_ids = chat.start_ids(context) if previous_end == 0 else chat.delta_ids(context)
-        turn.completion_ids = chat.encode(traj.messages[at].content) + list(chat.end_of_turn_ids)
+        turn.completion_ids = chat.encode(traj.messages[at].text) + list(chat.end_of_turn_ids)
         turn.logprobs = None
         previous_end = at + 1
     return out

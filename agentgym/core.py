@@ -13,7 +13,6 @@ answer where the task has one.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,21 +22,81 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-# spaces.Text needs an explicit charset; observations and actions are printable ASCII plus newline and tab.
-TEXT_CHARSET = frozenset(string.printable)
 MAX_TEXT_LENGTH = 100_000
 
-
-def text_space(max_length: int = MAX_TEXT_LENGTH) -> spaces.Text:
-    return spaces.Text(max_length=max_length, min_length=0, charset="".join(sorted(TEXT_CHARSET)))
-
-
-_NOT_PRINTABLE = re.compile("[^" + re.escape(string.printable) + "]")
+# What UnicodeText.sample() draws from: printable ASCII plus letters, symbols and emoji from other scripts, so fuzzing
+# exercises non-ASCII input too. Membership (contains) accepts every Unicode character, not only these.
+SAMPLE_CHARSET = string.printable + "àéîõüßçñøåæœÀÉÎÕÜ€£¥©°±µ¶·×÷ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμπσφψωЖИЙЛПФЦЧШЩЪЫЬЭЮЯжийлп" \
+    "אבגדهوزح日本語中文字한국어ひらがなカタカナ→←↑↓∑∏√∞≈≠≤≥■□▲△●○★☆♠♣♥♦✓✗🙂🚀🐍💡\u200b\u00a0"
 
 
-def to_printable(text: str) -> str:
-    """Keep observations inside the Text space: replace characters outside the charset with '?'."""
-    return _NOT_PRINTABLE.sub("?", text)
+class UnicodeText(spaces.Text):
+    """gymnasium's Text space for any Unicode string: product titles, source code and game messages keep every
+    character. gymnasium's Text needs an explicit charset and listing all 1.1M code points is wasteful, so
+    `contains` accepts any str within the length bounds, while `sample` draws from SAMPLE_CHARSET (ASCII and
+    non-ASCII). gymnasium's env checker and ours accept it as a Text space."""
+
+    def __init__(self, max_length: int = MAX_TEXT_LENGTH, *, min_length: int = 0, seed: Any = None):
+        # gymnasium indexes its charset as a tuple and a set; they must agree, so no character may repeat.
+        super().__init__(max_length=max_length, min_length=min_length, charset="".join(dict.fromkeys(SAMPLE_CHARSET)),
+                         seed=seed)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False  # flattening indexes characters in the charset, which does not hold every character
+
+    def __repr__(self) -> str:
+        return f"UnicodeText({self.min_length}, {self.max_length})"
+
+    def __eq__(self, other: Any) -> bool:
+        return (isinstance(other, UnicodeText) and self.min_length == other.min_length
+                and self.max_length == other.max_length)
+
+
+def text_space(max_length: int = MAX_TEXT_LENGTH) -> UnicodeText:
+    """The space of an env's text observations and actions: any Unicode string of at most max_length characters."""
+    return UnicodeText(max_length)
+
+
+class ImageList(spaces.Space):
+    """A list of RGB images (H x W x 3 uint8 arrays, any size up to the bounds): the "images" of a visual
+    observation {"text": str, "images": [arrays]}. gymnasium's Sequence space wants tuples of one fixed shape; screens
+    and crops come in many sizes."""
+
+    def __init__(self, max_images: int = 8, max_height: int = 4096, max_width: int = 4096, seed: Any = None):
+        super().__init__(shape=None, dtype=None, seed=seed)
+        self.max_images, self.max_height, self.max_width = max_images, max_height, max_width
+
+    def contains(self, x: Any) -> bool:
+        if not isinstance(x, (list, tuple)) or len(x) > self.max_images:
+            return False
+        return all(isinstance(a, np.ndarray) and a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
+                   and 0 < a.shape[0] <= self.max_height and 0 < a.shape[1] <= self.max_width for a in x)
+
+    def sample(self, mask: Any = None, probability: Any = None) -> list[np.ndarray]:
+        n = int(self.np_random.integers(0, self.max_images + 1))
+        return [self.np_random.integers(0, 256, size=(int(self.np_random.integers(1, 65)),
+                                                      int(self.np_random.integers(1, 65)), 3), dtype=np.uint8)
+                for _ in range(n)]
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"ImageList(max_images={self.max_images}, max_height={self.max_height}, max_width={self.max_width})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, ImageList) and (self.max_images, self.max_height, self.max_width) == (
+            other.max_images, other.max_height, other.max_width)
+
+
+def visual_observation_space(max_images: int = 8, max_height: int = 4096, max_width: int = 4096) -> spaces.Dict:
+    """The observation space of visual envs: {"text": UnicodeText, "images": ImageList}."""
+    return spaces.Dict({"text": text_space(), "images": ImageList(max_images, max_height, max_width)})
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -154,7 +213,7 @@ class AgentEnv(gym.Env):
     """Base class of every agentgym environment: text actions, text (or text+image) observations, multi-turn.
 
     Subclasses set `suite` (a TaskSuite) and implement `_start`, `_act` and `oracle_action`; they may override
-    `system_prompt` and `observation_space` (visual envs use a Dict with "text" and "image").
+    `system_prompt` and `observation_space` (visual envs use visual_observation_space(): "text" and "images").
     """
 
     metadata = {"render_modes": ["ansi"]}
@@ -210,7 +269,7 @@ class AgentEnv(gym.Env):
         self._done = False
         self._success = False
         self._progress = 0.0
-        obs = to_printable(self._start(self.task, self.np_random))
+        obs = self._start(self.task, self.np_random)
         self._last_obs = obs
         info = self._info(valid_action=True)
         return self._wrap_obs(obs), info
@@ -229,7 +288,7 @@ class AgentEnv(gym.Env):
         terminated = bool(out.terminated)
         truncated = (not terminated) and self.turn >= self.max_turns
         self._done = terminated or truncated
-        obs = to_printable(out.observation)
+        obs = out.observation
         self._last_obs = obs
         info = self._info(valid_action=out.valid_action, extra=out.info)
         info["terminated_reason"] = "task_end" if terminated else ("turn_limit" if truncated else None)
@@ -242,7 +301,8 @@ class AgentEnv(gym.Env):
 
     # -- helpers ------------------------------------------------------------------------------------------------------
     def _wrap_obs(self, text: str) -> Any:
-        """Text envs return the text; visual envs override to return {"text": ..., "image": ...}."""
+        """Text envs return the text; visual envs (observation_space = visual_observation_space()) override this to
+        return {"text": text, "images": [RGB arrays of the current screen]}."""
         return text
 
     def _pick_task(self, options: dict[str, Any]) -> Task:

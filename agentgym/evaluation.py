@@ -1,18 +1,22 @@
-"""Evaluation on a split: metrics with bootstrap confidence intervals, JSONL trajectories, and an HTML report."""
+"""Evaluation on a split: metrics with confidence intervals (Wilson score for the success rate, percentile bootstrap
+for the means), JSONL trajectories, and an HTML report."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Sequence
 
 import numpy as np
 
 from agentgym.core import Task
 from agentgym.policies.base import Policy
-from agentgym.rollout import rollout
+from agentgym.runners import RunnerKind
+from agentgym.rollout import invalid_action_rate, rollout
 from agentgym.types import Trajectory, write_jsonl
 
 
@@ -52,8 +56,30 @@ def bootstrap_ci(values: Sequence[float], *, confidence: float = 0.95, n_resampl
     return (float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha)))
 
 
+def wilson_ci(successes: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (successes out of n trials); no trials gives (nan, nan).
+
+    Unlike a bootstrap or the normal (Wald) interval it is not zero-width at 0/n or n/n: 0 successes in 60 at 95%
+    gives 0 .. 6.0%. Formula (Wilson 1927, "Probable inference, the law of succession, and statistical inference",
+    JASA 22(158); as in Brown, Cai & DasGupta 2001, "Interval Estimation for a Binomial Proportion", eq. 4), with
+    p = successes / n and z the (1 + confidence) / 2 quantile of the standard normal:
+        (p + z^2/(2n) -/+ z * sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n)
+    """
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in 0..n, got {successes} of {n}")
+    if n == 0:
+        return (float("nan"), float("nan"))
+    z = NormalDist().inv_cdf((1.0 + confidence) / 2)
+    p, z2 = successes / n, z * z
+    center = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    # The bounds are exactly 0 at 0/n and exactly 1 at n/n; the formula reaches them only up to rounding.
+    return (0.0 if successes == 0 else center - half, 1.0 if successes == n else center + half)
+
+
 def eval_metrics(trajectories: Sequence[Trajectory], *, confidence: float = 0.95, seed: int = 0) -> dict[str, float]:
-    """eval/... metrics: success rate, mean reward, turns, progress (each with a bootstrap CI), errors, invalid rate."""
+    """eval/... metrics: success rate (with a Wilson score CI), mean reward, turns, progress (each with a bootstrap
+    CI), errors, invalid rate."""
     m: dict[str, float] = {"eval/episodes": float(len(trajectories)),
                            "eval/errors": float(sum(t.error is not None for t in trajectories))}
     columns = {
@@ -64,11 +90,12 @@ def eval_metrics(trajectories: Sequence[Trajectory], *, confidence: float = 0.95
     }
     for key, vals in columns.items():
         m[key] = float(np.mean(vals)) if vals else float("nan")
-        lo, hi = bootstrap_ci(vals, confidence=confidence, seed=seed)
+        if key == "eval/success_rate":
+            lo, hi = wilson_ci(int(sum(vals)), len(vals), confidence=confidence)
+        else:
+            lo, hi = bootstrap_ci(vals, confidence=confidence, seed=seed)
         m[key + "_ci_low"], m[key + "_ci_high"] = lo, hi
-    turns = [t for tr in trajectories for t in tr.turns if t.error is None]
-    m["eval/invalid_action_rate"] = (sum(not t.info.get("valid_action", True) for t in turns) / len(turns)
-                                     if turns else 0.0)
+    m["eval/invalid_action_rate"] = invalid_action_rate(trajectories)
     m["eval/truncated_rate"] = (sum(t.truncated for t in trajectories) / len(trajectories)) if trajectories else 0.0
     return m
 
@@ -95,13 +122,14 @@ def select_tasks(env_id: str, split: str, n: int | None, env_kwargs: dict[str, A
 def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | None = None, group_size: int = 1,
              seed: int = 0, out_dir: str | None = None, max_turns: int | None = None, batch_size: int = 32,
              progress: bool = False, env_kwargs: dict[str, Any] | None = None,
-             policy_name: str = "policy") -> EvalResult:
+             policy_name: str = "policy", executor: RunnerKind = "inline") -> EvalResult:
     """Play n tasks of `split` (group_size times each) and summarise. With out_dir, write metrics.json,
-    trajectories.jsonl and report.html there."""
+    trajectories.jsonl (observation images as PNG files in images/ beside it) and report.html there.
+    executor: where each env lives ("inline", "thread", "process"; see agentgym.runners)."""
     tasks = select_tasks(env_id, split, n, env_kwargs)
     t0 = time.time()
     trajs = rollout(env_id, policy, tasks, group_size=group_size, seed=seed, max_turns=max_turns,
-                    batch_size=batch_size, progress=progress, env_kwargs=env_kwargs)
+                    batch_size=batch_size, progress=progress, env_kwargs=env_kwargs, executor=executor)
     elapsed = time.time() - t0
     metrics = eval_metrics(trajs, seed=seed)
     metrics["perf/eval_seconds"] = elapsed
@@ -110,7 +138,7 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
         meta = {"env": env_id, "split": split, "n": n, "group_size": group_size, "seed": seed,
-                "policy": policy_name, "env_kwargs": env_kwargs or {}}
+                "policy": policy_name, "env_kwargs": env_kwargs or {}, "executor": executor}
         paths = {"metrics": os.path.join(out_dir, "metrics.json"),
                  "trajectories": os.path.join(out_dir, "trajectories.jsonl"),
                  "report": os.path.join(out_dir, "report.html")}

@@ -1,17 +1,24 @@
-"""The batched multi-turn rollout engine: env <-> policy -> Trajectory, keeping token ids and logprobs.
+"""The batched multi-turn rollout engine: env runners <-> policy -> Trajectory, keeping token ids and logprobs.
 
-One loop: gather the conversations of every live episode whose environment is ready -> one batched `policy.act` ->
-step those envs concurrently on a thread pool -> append the env's reply as a token delta. Episodes that end leave the
-batch and queued ones join to keep it full. An env whose step blocks does not stall the batch: each loop waits at most
-`step_wait_s` for steps to finish, and the episodes still stepping rejoin a later batch. Anything an env or the policy
-raises ends that episode with a typed error on the trajectory (never a silent reward of 0).
+One loop: gather every live episode whose env is ready -> one batched `policy.act` -> start those envs' steps on
+their runners (agentgym.runners: inline, a dedicated thread, or a worker process per env) -> collect the steps and
+append the env's reply as a token delta. Episodes that end leave the batch and queued ones join to keep it full. An
+env whose step blocks does not stall the batch: each loop waits at most `step_wait_s` for steps to finish, and the
+episodes still stepping rejoin a later batch; a step past `step_timeout_s` kills its runner.
+
+Results do not depend on timing or batch composition: every episode samples from its own stream (the policy keys
+it by the episode's seed and turn, see agentgym.policies.base), so the same seed gives the same trajectories with any
+batch size, runner kind or step timing.
+
+Failures are data. Anything an env, the policy or the prompt building raises ends that episode, and only that one,
+with a typed error on the trajectory (never a silent reward of 0): a policy call that fails for a batch is retried
+for each conversation alone once; an env that raised or timed out has its runner discarded, never reused.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -19,7 +26,9 @@ import gymnasium as gym
 
 from agentgym.core import Task
 from agentgym.policies.base import Conversation, Policy
-from agentgym.types import Completion, Message, Trajectory, Turn, TurnError
+from agentgym.runners import (EnvRunner, RunnerCallError, RunnerDied, RunnerKind, RunnerPool, RunnerTimeout,
+                              wait)
+from agentgym.types import Completion, Message, Observation, Trajectory, Turn, TurnError
 
 EnvFactory = Callable[[], gym.Env]
 
@@ -30,32 +39,42 @@ class _Episode:
     task: Task | str
     group: int
     seed: int
-    env: gym.Env
     traj: Trajectory
+    runner: EnvRunner | None = None
     messages: list[Message] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
-    observation: str = ""
+    observation: Observation = field(default_factory=lambda: Observation(""))
     tokens: Any = None
     """agentgym.chat.EpisodeTokens for token-level policies, else None."""
     next_prompt_ids: list[int] | None = None
     """Mask-0 ids to put before the next completion (the first prompt, then each env reply as a delta)."""
-    completion_ended: bool = True
+    max_new_tokens: int | None = None
+    """The room left under the context limit for the next completion (None: no limit)."""
+    pending: str | None = None
+    """"reset" or "step" while a call runs on the runner."""
+    pending_since: float = 0.0
+    completion: Completion | None = None
+    """The completion whose step is running."""
     started: float = 0.0
 
 
-def rollout(env: str | EnvFactory, policy: Policy, tasks: Sequence[Task | str], *, group_size: int = 1,
+def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[Task | str], *, group_size: int = 1,
             max_turns: int | None = None, max_context_tokens: int | None = None, batch_size: int = 32,
-            num_env_workers: int = 8, seed: int = 0, split: str | None = None, progress: bool = False,
+            executor: RunnerKind = "inline", seed: int = 0, split: str | None = None, progress: bool = False,
             env_kwargs: dict[str, Any] | None = None, step_wait_s: float = 1.0,
             step_timeout_s: float | None = 600.0) -> list[Trajectory]:
     """Play every task `group_size` times with `policy`; return trajectories ordered by task, then group member.
 
-    env: a registered id or a factory returning a fresh env. tasks: Task objects or task ids of the env's suite.
-    max_turns: a turn limit on top of the env's own (truncation). max_context_tokens: token-level policies only; an
-    episode whose sequence would exceed it is truncated before generating. batch_size: most episodes live at once.
-    num_env_workers: threads stepping envs (0 steps inline, fastest for trivial envs). step_wait_s: the longest a
-    loop waits for slow env steps before generating for the ready episodes. step_timeout_s: a step still running
-    after this long ends its episode with a "timeout" error.
+    env: a registered id, a factory returning a fresh env, or a RunnerPool (its runners persist across calls: a
+    trainer or an eval holds one pool for the whole run; the caller closes it). tasks: Task objects or task ids of
+    the env's suite. max_turns: a turn limit on top of the env's own (truncation). max_context_tokens: token-level
+    policies only; each completion is capped to the room left, and an episode with no room left is truncated
+    (reason "context_limit" on its last turn). batch_size: most episodes live at once. executor: where each env lives
+    when env is not a pool ("inline", "thread": a dedicated thread per env, "process": a worker process per env).
+    seed: episode i (in task, then group order) gets seed + i, which seeds both its env reset and its sampling.
+    step_wait_s: the longest a loop waits for slow env steps before generating for the ready episodes.
+    step_timeout_s: a reset or step still running after this long kills its runner and ends the episode with a
+    "timeout" error.
     """
     if group_size < 1:
         raise ValueError(f"group_size must be >= 1, got {group_size}")
@@ -63,170 +82,209 @@ def rollout(env: str | EnvFactory, policy: Policy, tasks: Sequence[Task | str], 
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if max_turns is not None and max_turns < 1:
         raise ValueError(f"max_turns must be >= 1 or None, got {max_turns}")
-    factory = _env_factory(env, env_kwargs)
-    env_id = env if isinstance(env, str) else getattr(env, "__name__", "custom")
+    if max_context_tokens is not None and max_context_tokens < 1:
+        raise ValueError(f"max_context_tokens must be >= 1 or None, got {max_context_tokens}")
+    pool, owned = _pool_for(env, executor, env_kwargs)
+    env_id = _env_label(pool.factory)
     chat = _chat_for(policy)
 
     jobs = [(t, i, g) for i, t in enumerate(tasks) for g in range(group_size)]
     results: list[Trajectory | None] = [None] * len(jobs)
-    free_envs: list[gym.Env] = []
     queue = list(range(len(jobs)))[::-1]  # pop() from the end keeps task order
-    ready: list[_Episode] = []  # waiting for the policy
-    stepping: dict[Future, tuple[_Episode, Completion, float]] = {}
-    pool = ThreadPoolExecutor(max_workers=num_env_workers) if num_env_workers > 0 else None
+    live: list[_Episode] = []
     bar = _progress_bar(len(jobs), progress)
 
-    def finish(ep: _Episode) -> None:
+    def finish(ep: _Episode, *, healthy: bool = True) -> None:
         ep.traj.metadata["seconds"] = time.time() - ep.started
         results[ep.job] = ep.traj
-        free_envs.append(ep.env)
+        live.remove(ep)
+        if ep.runner is not None:
+            # A runner whose env raised, died or hung is never handed to another episode.
+            pool.release(ep.runner) if healthy else pool.discard(ep.runner)
+            ep.runner = None
         if bar is not None:
             bar.update(1)
 
-    def start(job: int) -> _Episode:
-        task, group, _ = jobs[job]
-        env_ = free_envs.pop() if free_envs else factory()
-        ep_seed = seed + job
-        task_id = task.id if isinstance(task, Task) else str(task)
-        traj = Trajectory(env_id=str(env_id), task_id=task_id, seed=ep_seed, group=group)
-        ep = _Episode(job=job, task=task, group=group, seed=ep_seed, env=env_, traj=traj, started=time.time())
-        return ep
+    def fail(ep: _Episode, err: TurnError, *, healthy: bool = True) -> None:
+        ep.traj.error = err
+        ep.traj.success = False
+        finish(ep, healthy=healthy)
 
     try:
-        while queue or ready or stepping:
-            # Fill the batch: reset new episodes (resets run on the pool too; some envs build a world on reset).
-            n_live = len(ready) + len(stepping)
+        while queue or live:
+            fresh: list[_Episode] = []  # episodes whose reset or step was started since the last collect
+
+            # START: new episodes take runners (free ones first) and begin their resets.
             starting = []
-            while queue and n_live + len(starting) < batch_size:
-                starting.append(start(queue.pop()))
-            for ep, err in _map(pool, lambda e: _reset(e, split), starting):
-                if err is not None:
-                    _fail(ep, err)
-                    finish(ep)
-                    continue
-                _begin_tokens(ep, chat)
-                ready.append(ep)
+            while queue and len(live) + len(starting) < batch_size:
+                starting.append(_new_episode(queue.pop(), jobs, seed, env_id))
+            if starting:
+                live += starting
+                try:
+                    runners = pool.acquire(len(starting))
+                except Exception as e:  # the env could not be built: these episodes fail, others go on
+                    err = TurnError("env_error", f"could not start the env: {type(e).__name__}: {e}",
+                                    traceback.format_exc())
+                    for ep in starting:
+                        fail(ep, err)
+                    runners = []
+                options = {} if split is None else {"split": split}
+                for ep, runner in zip(starting, runners):
+                    ep.runner = runner
+                    _submit(ep, "reset", _reset_episode, ep.seed, dict(options, task=ep.task))
+                    fresh.append(ep)
 
-            # Context limit: truncation, not an error.
+            # CONTEXT LIMIT: truncation, not an error; the next completion gets at most the room left.
+            ready = [ep for ep in live if not ep.pending]
             if max_context_tokens is not None and chat is not None:
-                for ep in [e for e in ready if len(e.tokens.ids) >= max_context_tokens]:
-                    ready.remove(ep)
-                    ep.traj.truncated = True
-                    ep.traj.metadata["truncated_reason"] = "context_limit"
-                    finish(ep)
-
-            # One batched call to the policy for every ready episode.
-            submitted: list[Future] = []
-            if ready:
-                batch, ready = ready, []
-                completions, err = _act(policy, batch)
-                for i, ep in enumerate(batch):
-                    if err is not None:
-                        ep.traj.turns.append(_turn(ep, Completion(text=""), error=err))
-                        _fail(ep, err)
+                for ep in list(ready):
+                    room = max_context_tokens - len(ep.tokens.ids)
+                    if room <= 0:
+                        ready.remove(ep)
+                        _truncate(ep, "context_limit")
                         finish(ep)
-                        continue
-                    if pool is None:
-                        _after_step(ep, completions[i], _step(ep, completions[i]), chat, max_turns, ready, finish)
-                        continue
-                    fut = pool.submit(_step, ep, completions[i])
-                    stepping[fut] = (ep, completions[i], time.time())
-                    submitted.append(fut)
+                    else:
+                        ep.max_new_tokens = room
 
-            # Collect steps. Wait (at most step_wait_s) for the ones just submitted, so a normal turn stays one batch;
-            # an env already known to be slow holds nobody up. With nothing else to do, wait for the first to finish.
-            if stepping:
-                if submitted:
-                    wait(submitted, timeout=step_wait_s, return_when=ALL_COMPLETED)
-                elif not ready:
-                    wait(list(stepping), timeout=step_wait_s, return_when=FIRST_COMPLETED)
-                now = time.time()
-                for fut, (ep, comp, t0) in list(stepping.items()):
-                    if fut.done():
-                        del stepping[fut]
-                        _after_step(ep, comp, fut.result(), chat, max_turns, ready, finish)
-                    elif step_timeout_s is not None and now - t0 > step_timeout_s:
-                        del stepping[fut]
-                        err = TurnError("timeout", f"env step did not return within {step_timeout_s} s")
-                        ep.traj.turns.append(_turn(ep, comp, error=err))
-                        _fail(ep, err)
-                        results[ep.job] = ep.traj  # its env stays with the stuck thread and is not reused
-                        if bar is not None:
-                            bar.update(1)
+            # ACT: one batched call to the policy for every ready episode, then their steps start.
+            if ready:
+                for ep, comp in zip(ready, _act(policy, ready)):
+                    if isinstance(comp, TurnError):
+                        ep.traj.turns.append(_turn(ep, Completion(text=""), error=comp))
+                        fail(ep, comp)
+                        continue
+                    ep.completion = comp
+                    _submit(ep, "step", _step_episode, comp.text)
+                    fresh.append(ep)
+
+            # COLLECT: wait (at most step_wait_s) for the calls just started, so a normal turn stays one batch; an
+            # env already known to be slow holds nobody up. With nothing else to do, wait for the first to finish.
+            pending = [ep for ep in live if ep.pending]
+            if fresh:
+                wait([ep.runner for ep in fresh], timeout=step_wait_s, return_when="all")
+            elif pending:
+                wait([ep.runner for ep in pending], timeout=step_wait_s, return_when="first")
+            now = time.time()
+            for ep in pending:
+                if ep.runner.done():
+                    _collect(ep, chat, max_turns, finish, fail)
+                elif step_timeout_s is not None and now - ep.pending_since > step_timeout_s:
+                    what, ep.pending = ep.pending, None
+                    err = TurnError("timeout", f"env {what} did not return within {step_timeout_s} s; its runner "
+                                               "was killed")
+                    if what == "step":
+                        ep.traj.turns.append(_turn(ep, ep.completion or Completion(text=""), error=err))
+                    fail(ep, err, healthy=False)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
-        for e in free_envs:
-            try:
-                e.close()
-            except Exception:  # closing is best effort; the trajectories are already recorded
-                pass
+        for ep in list(live):  # an exception (or Ctrl-C) mid-rollout: no runner may stay acquired
+            if ep.runner is not None:
+                pool.discard(ep.runner)
+                ep.runner = None
+        if owned:
+            pool.close()
     return [r for r in results if r is not None]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# what runs on the env's runner (module-level, so worker processes can receive them)
+# ---------------------------------------------------------------------------------------------------------------------
+def _reset_episode(env: gym.Env, seed: int, options: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None,
+                                                                              str | None]:
+    """Reset, and read what the rollout needs from the env once: its system prompt and the task's answer."""
+    obs, info = env.reset(seed=seed, options=options)
+    unwrapped = env.unwrapped
+    task = getattr(unwrapped, "task", None)
+    return obs, info, getattr(unwrapped, "system_prompt", None), getattr(task, "answer", None)
+
+
+def _step_episode(env: gym.Env, action: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    return env.step(action)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # one episode's steps
 # ---------------------------------------------------------------------------------------------------------------------
-def _reset(ep: _Episode, split: str | None) -> TurnError | None:
-    options: dict[str, Any] = {"task": ep.task}
-    if split is not None:
-        options["split"] = split
+def _new_episode(job: int, jobs: list[tuple[Task | str, int, int]], seed: int, env_id: str) -> _Episode:
+    task, group, _ = jobs[job]
+    ep_seed = seed + job
+    task_id = task.id if isinstance(task, Task) else str(task)
+    traj = Trajectory(env_id=env_id, task_id=task_id, seed=ep_seed, group=group)
+    return _Episode(job=job, task=task, group=group, seed=ep_seed, traj=traj, started=time.time())
+
+
+def _submit(ep: _Episode, what: str, fn: Callable[..., Any], *args: Any) -> None:
+    ep.pending, ep.pending_since = what, time.time()
+    ep.runner.submit(fn, *args)  # type: ignore[union-attr]
+
+
+def _collect(ep: _Episode, chat: Any, max_turns: int | None, finish: Callable[..., None],
+             fail: Callable[..., None]) -> None:
+    """Take the finished reset or step of `ep` and carry the episode on; every failure is recorded on it."""
+    what, ep.pending = ep.pending, None
+    comp = ep.completion or Completion(text="")
     try:
-        obs, info = ep.env.reset(seed=ep.seed, options=options)
+        value = ep.runner.result(timeout=0)  # type: ignore[union-attr]
+    except (RunnerCallError, RunnerDied, RunnerTimeout) as e:
+        if isinstance(e, RunnerCallError):
+            err = TurnError("env_error", f"{what} failed: {e.exc_type}: {e.message}", e.traceback)
+        else:
+            err = TurnError("env_error", f"the env's runner died during {what}: {e}")
+        if what == "step":
+            ep.traj.turns.append(_turn(ep, comp, error=err))
+        fail(ep, err, healthy=False)
+        return
+    turns_before = len(ep.traj.turns)
+    try:
+        if what == "reset":
+            _begin(ep, value, chat)
+        else:
+            _after_step(ep, comp, value, chat, max_turns, finish)
     except Exception as e:
-        return TurnError("env_error", f"reset failed: {type(e).__name__}: {e}", traceback.format_exc())
-    unwrapped = ep.env.unwrapped
-    task = getattr(unwrapped, "task", None)
-    ep.traj.answer = getattr(task, "answer", None) or info.get("answer")
-    ep.traj.task_id = str(info.get("task_id", ep.traj.task_id))
-    ep.observation = _obs_text(obs)
+        err = e.error if isinstance(e, _EpisodeError) else TurnError(
+            "env_error", f"{what} returned something unusable: {type(e).__name__}: {e}", traceback.format_exc())
+        if what == "step":
+            if len(ep.traj.turns) > turns_before:
+                ep.traj.turns[-1].error = err
+            else:
+                ep.traj.turns.append(_turn(ep, comp, error=err))
+        fail(ep, err)
+
+
+class _EpisodeError(Exception):
+    """Raised inside one episode's processing: carries the typed error to record on it."""
+
+    def __init__(self, error: TurnError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def _guard(kind: str, what: str, fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except Exception as e:
+        raise _EpisodeError(TurnError(kind, f"{what}: {type(e).__name__}: {e}", traceback.format_exc())) from e  # type: ignore[arg-type]
+
+
+def _begin(ep: _Episode, value: Any, chat: Any) -> None:
+    obs, info, system, answer = value
+    ep.observation = _guard("parse_error", "the env's first observation is not usable", lambda: Observation.parse(obs))
     ep.info = dict(info)
-    system = getattr(unwrapped, "system_prompt", None)
-    ep.messages = ([Message("system", system)] if system else []) + [Message("user", ep.observation)]
+    ep.traj.answer = answer or info.get("answer")
+    ep.traj.task_id = str(info.get("task_id", ep.traj.task_id))
+    ep.messages = ([Message("system", system)] if system else []) + [Message("user", ep.observation.content())]
     ep.traj.messages = list(ep.messages)
-    return None
+    if chat is not None:
+        from agentgym.chat import EpisodeTokens
+
+        ep.tokens = _guard("policy_error", "rendering the first prompt with the chat template failed",
+                           lambda: EpisodeTokens(chat, ep.messages))
+        ep.next_prompt_ids = list(ep.tokens.ids)
 
 
-def _begin_tokens(ep: _Episode, chat: Any) -> None:
-    if chat is None:
-        return
-    from agentgym.chat import EpisodeTokens
-
-    ep.tokens = EpisodeTokens(chat, ep.messages)
-    ep.next_prompt_ids = list(ep.tokens.ids)
-
-
-def _act(policy: Policy, batch: list[_Episode]) -> tuple[list[Completion], TurnError | None]:
-    convs = [Conversation(messages=list(ep.messages), prompt_ids=list(ep.tokens.ids) if ep.tokens else None,
-                          info={k: v for k, v in ep.info.items() if not k.startswith("_")}, env=ep.env.unwrapped)
-             for ep in batch]
-    try:
-        completions = list(policy.act(convs))
-    except Exception as e:
-        return [], TurnError("policy_error", f"{type(e).__name__}: {e}", traceback.format_exc())
-    if len(completions) != len(batch):
-        return [], TurnError("policy_error", f"policy returned {len(completions)} completions for {len(batch)} "
-                                             "conversations; act() must return one per conversation, in order")
-    return completions, None
-
-
-def _step(ep: _Episode, comp: Completion) -> tuple[Any, TurnError | None]:
-    try:
-        return ep.env.step(comp.text), None
-    except Exception as e:
-        return None, TurnError("env_error", f"step failed: {type(e).__name__}: {e}", traceback.format_exc())
-
-
-def _after_step(ep: _Episode, comp: Completion, result: tuple[Any, TurnError | None], chat: Any,
-                max_turns: int | None, ready: list[_Episode], finish: Callable[[_Episode], None]) -> None:
-    out, err = result
-    if err is not None:
-        ep.traj.turns.append(_turn(ep, comp, error=err))
-        _fail(ep, err)
-        finish(ep)
-        return
+def _after_step(ep: _Episode, comp: Completion, out: Any, chat: Any, max_turns: int | None,
+                finish: Callable[..., None]) -> None:
     obs, reward, terminated, truncated, info = out
     if not terminated and not truncated and max_turns is not None and len(ep.traj.turns) + 1 >= max_turns:
         truncated = True
@@ -235,57 +293,114 @@ def _after_step(ep: _Episode, comp: Completion, result: tuple[Any, TurnError | N
     ep.traj.turns.append(turn)
     ep.messages.append(Message("assistant", comp.text))
     ep.traj.messages.append(Message("assistant", comp.text))
+    if ep.tokens is not None and comp.token_ids is None:
+        raise _EpisodeError(TurnError("policy_error", "a token-level policy returned a completion without token_ids"))
+    observation = _guard("parse_error", f"the env's observation after turn {turn.index} is not usable",
+                         lambda: Observation.parse(obs))
     if terminated or truncated:
         ep.traj.terminated, ep.traj.truncated = bool(terminated), bool(truncated)
         ep.traj.success = bool(info.get("success", False))
-        ep.traj.metadata["final_observation"] = _obs_text(obs)
+        ep.traj.metadata["final_observation"] = observation.text
+        ep.traj.final_images = list(observation.images)
+        if truncated:
+            ep.traj.metadata["truncated_reason"] = info.get("terminated_reason") or "env"
         finish(ep)
         return
-    ep.observation = _obs_text(obs)
+    ep.observation = observation
     ep.info = dict(info)
-    ep.messages.append(Message("user", ep.observation))
-    ep.traj.messages.append(Message("user", ep.observation))
+    reply = Message("user", observation.content())
+    ep.messages.append(reply)
+    ep.traj.messages.append(reply)
     if ep.tokens is not None:
-        if comp.token_ids is None:
-            err = TurnError("policy_error", "a token-level policy returned a completion without token_ids")
-            ep.traj.turns[-1].error = err
-            _fail(ep, err)
-            finish(ep)
-            return
-        ep.tokens.add_completion(comp)
-        ep.next_prompt_ids = ep.tokens.add_messages([Message("user", ep.observation)])
-    ready.append(ep)
+        _guard("policy_error", "appending the completion's tokens failed", lambda: ep.tokens.add_completion(comp))
+        ep.next_prompt_ids = _guard("policy_error", "rendering the env's reply with the chat template failed",
+                                    lambda: ep.tokens.add_messages([reply]))
+
+
+def _truncate(ep: _Episode, reason: str) -> None:
+    """End a live episode by a limit: truncated on the trajectory and on its last turn, with the reason."""
+    ep.traj.truncated = True
+    ep.traj.metadata["truncated_reason"] = reason
+    ep.traj.metadata["final_observation"] = ep.observation.text
+    ep.traj.final_images = list(ep.observation.images)
+    if ep.traj.turns:
+        last = ep.traj.turns[-1]
+        last.truncated = True
+        last.info = dict(last.info, terminated_reason=reason)
+
+
+def _act(policy: Policy, batch: list[_Episode]) -> list[Completion | TurnError]:
+    """One completion (or the error that stopped it) per episode. A failure of the batched call is retried for each
+    conversation alone, so one poisoned conversation fails alone."""
+    convs = [Conversation(messages=list(ep.messages), prompt_ids=list(ep.tokens.ids) if ep.tokens else None,
+                          info={k: v for k, v in ep.info.items() if not k.startswith("_")}, seed=ep.seed,
+                          turn=len(ep.traj.turns), max_new_tokens=ep.max_new_tokens, runner=ep.runner)
+             for ep in batch]
+    try:
+        return _checked(policy.act(convs), len(convs))
+    except Exception as e:
+        if len(convs) == 1:
+            return [_policy_error(e)]
+    out: list[Completion | TurnError] = []
+    for conv in convs:
+        try:
+            out += _checked(policy.act([conv]), 1)
+        except Exception as e:
+            out.append(_policy_error(e))
+    return out
+
+
+def _checked(completions: Any, n: int) -> list[Completion | TurnError]:
+    completions = list(completions)
+    if len(completions) != n:
+        raise RuntimeError(f"policy returned {len(completions)} completions for {n} conversations; act() must "
+                           "return one per conversation, in order")
+    for c in completions:
+        if not isinstance(c, Completion) or not isinstance(c.text, str):
+            raise TypeError(f"policy returned {c!r}; act() must return agentgym.types.Completion objects with text")
+    return completions
+
+
+def _policy_error(e: Exception) -> TurnError:
+    return TurnError("policy_error", f"{type(e).__name__}: {e}",
+                     "".join(traceback.format_exception(type(e), e, e.__traceback__)))
 
 
 def _turn(ep: _Episode, comp: Completion, *, reward: float = 0.0, terminated: bool = False, truncated: bool = False,
           info: dict[str, Any] | None = None, error: TurnError | None = None) -> Turn:
+    # Token ids and logprobs are kept whenever the policy returned them: always for token-level policies, and for
+    # message-level ones when their server did (the prompt ids are then unknown).
     token_level = ep.tokens is not None
-    return Turn(index=len(ep.traj.turns), observation=ep.observation, action=comp.text, reward=reward,
+    return Turn(index=len(ep.traj.turns), observation=ep.observation.text, action=comp.text, reward=reward,
                 terminated=terminated, truncated=truncated, info=_jsonable_info(info or {}),
                 prompt_ids=list(ep.next_prompt_ids or []) if token_level else None,
-                completion_ids=list(comp.token_ids) if token_level and comp.token_ids is not None else None,
-                logprobs=list(comp.logprobs) if token_level and comp.logprobs is not None else None, error=error)
-
-
-def _fail(ep: _Episode, err: TurnError) -> None:
-    ep.traj.error = err
-    ep.traj.success = False
+                completion_ids=list(comp.token_ids) if comp.token_ids is not None else None,
+                logprobs=list(comp.logprobs) if comp.logprobs is not None else None, error=error,
+                images=list(ep.observation.images))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # plumbing
 # ---------------------------------------------------------------------------------------------------------------------
-def _env_factory(env: str | EnvFactory, env_kwargs: dict[str, Any] | None) -> EnvFactory:
-    if isinstance(env, str):
-        from agentgym.registry import make
-
-        make(env, **(env_kwargs or {})).close()  # fail fast (unknown id, bad kwargs) before any episode starts
-        return lambda: make(env, **(env_kwargs or {}))
-    if callable(env):
+def _pool_for(env: str | EnvFactory | RunnerPool, executor: RunnerKind,
+              env_kwargs: dict[str, Any] | None) -> tuple[RunnerPool, bool]:
+    if isinstance(env, RunnerPool):
         if env_kwargs:
-            return lambda: env(**env_kwargs)  # type: ignore[call-arg]
-        return env
-    raise TypeError(f"env must be a registered id (str) or a factory returning an env, got {type(env).__name__}")
+            raise ValueError("env_kwargs go to the RunnerPool when it is built, not to rollout(); got both")
+        return env, False
+    if isinstance(env, str):
+        from agentgym.registry import spec
+
+        spec(env)  # fail fast on an unknown id (the error names the nearest match) before any episode starts
+    elif not callable(env):
+        raise TypeError(f"env must be a registered id (str), a factory returning an env, or a RunnerPool, got "
+                        f"{type(env).__name__}")
+    return RunnerPool(env, kind=executor, env_kwargs=env_kwargs), True
+
+
+def _env_label(factory: Any) -> str:
+    """What trajectories record as env_id: the registered id, else the factory's name."""
+    return str(getattr(factory, "env_id", None) or getattr(factory, "__name__", None) or type(factory).__name__)
 
 
 def _chat_for(policy: Policy) -> Any:
@@ -297,25 +412,9 @@ def _chat_for(policy: Policy) -> Any:
     return tok if isinstance(tok, ChatTokenizer) else ChatTokenizer(tok)
 
 
-def _obs_text(obs: Any) -> str:
-    if isinstance(obs, str):
-        return obs
-    if isinstance(obs, dict) and "text" in obs:
-        return str(obs["text"])
-    raise TypeError(f"observations must be text or a dict with a 'text' key, got {type(obs).__name__}")
-
-
 def _jsonable_info(info: dict[str, Any]) -> dict[str, Any]:
-    # Images and other arrays stay out of stored trajectories; everything JSON-typed is kept as is.
+    # Images and other arrays stay out of stored info (observation images live on the Turn); JSON-typed values stay.
     return {k: v for k, v in info.items() if not k.startswith("_") and not hasattr(v, "shape")}
-
-
-def _map(pool: ThreadPoolExecutor | None, fn: Callable[[_Episode], Any], eps: list[_Episode]):
-    if not eps:
-        return []
-    if pool is None or len(eps) == 1:
-        return [(e, fn(e)) for e in eps]
-    return list(zip(eps, pool.map(fn, eps)))
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -324,6 +423,12 @@ def _progress_bar(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="episodes", unit="ep")
+
+
+def invalid_action_rate(trajectories: Sequence[Trajectory]) -> float:
+    """Share of the turns played without error whose action the env could not parse or execute."""
+    turns = [t for tr in trajectories for t in tr.turns if t.error is None]
+    return sum(not t.info.get("valid_action", True) for t in turns) / len(turns) if turns else 0.0
 
 
 def rollout_metrics(trajectories: Sequence[Trajectory]) -> dict[str, float]:
@@ -339,10 +444,5 @@ def rollout_metrics(trajectories: Sequence[Trajectory]) -> dict[str, float]:
         "rollout/mean_progress": sum(t.progress for t in trajectories) / n,
         "rollout/truncated_rate": sum(t.truncated for t in trajectories) / n,
         "rollout/errors": float(sum(t.error is not None for t in trajectories)),
-        "rollout/invalid_action_rate": _invalid_rate(trajectories),
+        "rollout/invalid_action_rate": invalid_action_rate(trajectories),
     }
-
-
-def _invalid_rate(trajectories: Sequence[Trajectory]) -> float:
-    turns = [t for tr in trajectories for t in tr.turns if t.error is None]
-    return sum(not t.info.get("valid_action", True) for t in turns) / len(turns) if turns else 0.0

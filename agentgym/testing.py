@@ -1,7 +1,7 @@
 """check_env(): the conformance checker every env, built-in or third-party, must pass.
 
 It runs gymnasium's own env checker, then agentgym's contract checks (DESIGN.md, "The contract"):
-info keys, seeded determinism, thousands of random and adversarial action strings that must never raise, the turn
+info keys, seeded determinism (observation text and images, by the hash of their pixels), thousands of random and adversarial action strings that must never raise, the turn
 limit as truncation, split disjointness, and the oracle solving a sample of tasks. Problems are reported in words a
 plugin author can act on; `agentgym envs check ID` prints the same report.
 """
@@ -152,12 +152,12 @@ def _check_determinism(env: gym.Env, factory: Callable[[], gym.Env] | None, repo
     runs = []
     for e in (env, other):
         obs, info = e.reset(seed=seed + 7)
-        trace: list[Any] = [_text(obs), info.get("task_id")]
+        trace: list[Any] = [_obs_key(obs), info.get("task_id")]
         rng = random.Random(seed)
         for _ in range(12):
             acts = info.get("admissible_actions") or ["look", "inventory", "xyzzy"]
             obs, r, term, trunc, info = e.step(str(rng.choice(list(acts))))
-            trace.append((_text(obs), float(r), term, trunc, info.get("progress"), info.get("success")))
+            trace.append((_obs_key(obs), float(r), term, trunc, info.get("progress"), info.get("success")))
             if term or trunc:
                 break
         runs.append(trace)
@@ -264,6 +264,16 @@ def _text(obs: Any) -> str:
     if isinstance(obs, dict):
         return str(obs.get("text", ""))
     return str(obs)
+
+
+def _obs_key(obs: Any) -> Any:
+    """What determinism compares: the text and, for visual observations, every image by the hash of its pixels."""
+    from agentgym.types import Observation
+
+    try:
+        return Observation.parse(obs).key()
+    except (TypeError, ValueError) as e:
+        return ("unparseable observation", f"{type(e).__name__}: {e}")
 
 
 def _short_tb() -> str:

@@ -91,7 +91,7 @@ TQ_SPARSE_METHODS = {
     "info_gain": 'credit.params={outcome="success"}',
     "progress": "credit.params={valid_action_weight=0.1}",
 }
-SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "rollout.num_env_workers=0",
+SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "rollout.executor=inline",
           "run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "model.device=cpu")
 
 

@@ -45,7 +45,7 @@ def main() -> None:
         model, tokenizer = load_pretrained(args.model)
     model.eval()
     cfg = load_config(None, ['env.id="agentgym/TwentyQuestions-v0"', f"env.max_turns={args.max_turns}",
-                             "rollout.max_new_tokens=12", "rollout.num_env_workers=0", "rollout.temperature=1.0"])
+                             "rollout.max_new_tokens=12", "rollout.executor=inline", "rollout.temperature=1.0"])
     tasks = env_tasks(cfg.env)[0][: args.tasks]
     players = (("sampled", make_policy(model, tokenizer, cfg.rollout, seed=0), args.group_size),
                ("oracle", OraclePolicy(), 1))

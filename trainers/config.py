@@ -15,6 +15,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+import math
 from typing import Any, Literal
 
 try:  # Python 3.11+
@@ -141,11 +142,18 @@ class RolloutConfig:
     """Top-k sampling (0: off)."""
     batch_size: int = 32
     """Episodes generated together in one forward batch."""
-    num_env_workers: int = 4
-    """Threads stepping the envs."""
+    executor: Literal["inline", "thread", "process"] = "inline"
+    """Where each env lives for the whole run (agentgym.runners): "inline" (the trainer's thread; fastest for light
+    text envs), "thread" (a dedicated thread per env) or "process" (a worker process per env, for envs that hold a
+    browser, a container or C state). The run keeps one pool of these runners from its first rollout to its end."""
     drop_errors: bool = True
     """Drop episodes that ended in an env/policy error from the update (their count shows as rollout/errors).
-    False keeps them with the reward they had, which only makes sense if the env's reward already penalises them."""
+    False keeps them, penalised: their outcome becomes error_penalty (whatever the credit method's outcome source)
+    and so does their last trainable turn's reward (the others' become 0); a failing turn without tokens (the policy
+    raised before generating) is left out of the update."""
+    error_penalty: float = 0.0
+    """With drop_errors = false: the outcome an errored episode is trained with (e.g. -1 to push the policy away
+    from what crashed the sandbox)."""
 
     def __post_init__(self) -> None:
         _check(self.tasks_per_step >= 1, "rollout.tasks_per_step", self.tasks_per_step, "use >= 1")
@@ -154,6 +162,7 @@ class RolloutConfig:
         _check(self.temperature > 0, "rollout.temperature", self.temperature,
                "use a positive temperature (RL needs sampled actions and their logprobs)")
         _check(0 < self.top_p <= 1, "rollout.top_p", self.top_p, "use a value in (0, 1]")
+        _check(math.isfinite(self.error_penalty), "rollout.error_penalty", self.error_penalty, "use a finite number")
 
 
 @dataclass(kw_only=True)

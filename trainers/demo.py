@@ -4,7 +4,7 @@ Steps: build a tokenizer (trained on the env's observations and the oracle's act
 measure greedy success on held-out easy tasks -> SFT on oracle demonstrations -> GRPO on the train split -> measure
 held-out success after each stage. Everything lands in one run folder (./runs/demo-<time> unless `out`):
 
-    eval_before/ eval_sft/ eval_rl/   metrics.json (success with a 95% bootstrap CI), trajectories.jsonl, report.html
+    eval_before/ eval_sft/ eval_rl/   metrics.json (success with a 95% Wilson CI), trajectories.jsonl, report.html
     sft/ grpo/                        config.json, metrics.jsonl, tb/ (TensorBoard), checkpoints/step_N/model
     summary.json                      the numbers printed at the end
 
@@ -43,7 +43,7 @@ DEMO_SETTINGS = [
     "model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers=2", "model.tiny_num_heads=4",
     "model.tiny_vocab_size=1024", "model.tiny_corpus_episodes=200", "model.device=cpu",
     'env.id="agentgym/TextAdventure-v0"', f"env.kwargs={ENV_KWARGS}", "env.max_turns=8",
-    "rollout.num_env_workers=0", "rollout.batch_size=128",
+    "rollout.executor=inline", "rollout.batch_size=128",
     "run.progress_bar=false", "run.tensorboard=true", "run.eval_every=0",
 ]
 """Settings both stages share (rollout.max_new_tokens is added at run time, sized to the oracle's actions)."""
@@ -65,9 +65,9 @@ class HeldoutScore:
     success: float
     """Fraction of held-out episodes that completed their quest."""
     ci_low: float
-    """Lower end of the 95% bootstrap confidence interval of `success`."""
+    """Lower end of the 95% Wilson confidence interval of `success`."""
     ci_high: float
-    """Upper end of the 95% bootstrap confidence interval of `success`."""
+    """Upper end of the 95% Wilson confidence interval of `success`."""
     progress: float
     """Mean fraction of quest subgoals reached."""
     out_dir: Path
@@ -235,7 +235,7 @@ def max_action_tokens(cfg: TrainConfig, tokenizer: Any, tasks: Sequence[Any], ep
 
 
 def heldout_score(cfg: TrainConfig, model: Any, tokenizer: Any, n: int, out_dir: Path) -> HeldoutScore:
-    """Greedy success on the first n held-out tasks, with a 95% bootstrap CI; writes metrics.json,
+    """Greedy success on the first n held-out tasks, with a 95% Wilson CI; writes metrics.json,
     trajectories.jsonl and report.html to out_dir."""
     from agentgym.evaluation import evaluate
     from agentgym.trainers.common import make_policy

@@ -22,9 +22,9 @@ import torch
 
 from agentgym.core import Task
 from agentgym.trainers import engine
-from agentgym.trainers.common import (build_model_and_tokenizer, env_tasks, evaluate, group_trajectories,
-                                      load_pretrained, make_policy, pick_device, play, tasks_for_step,
-                                      trainable_parameters)
+from agentgym.trainers.common import (build_model_and_tokenizer, env_runners, env_tasks, evaluate,
+                                      group_trajectories, load_pretrained, make_policy, pick_device, play,
+                                      tasks_for_step, trainable_parameters)
 from agentgym.trainers.config import ConfigError, TrainConfig, config_to_dict
 from agentgym.types import Trajectory
 
@@ -42,6 +42,8 @@ class Context:
     run_dir: Path
     resume_from: Path | None = None
     """The checkpoint this run resumes from (trainers load their own extra state from it), or None."""
+    runners: Any = None
+    """The run's agentgym.runners.RunnerPool: every rollout and eval of the run plays on it."""
     optimizer: torch.optim.Optimizer | None = None
     scheduler: Any = None
     _vllm_policy: Any = None
@@ -52,7 +54,7 @@ class Context:
         policy = self.rollout_policy(seed)
         self.model.eval()
         try:
-            return play(self.cfg, policy, tasks, group_size=group_size, seed=seed)
+            return play(self.cfg, policy, tasks, group_size=group_size, seed=seed, runners=self.runners)
         finally:
             self.model.train()
 
@@ -68,7 +70,7 @@ class Context:
         trajectories = self.rollout(tasks, group_size=r.group_size, step=step)
         metrics = rollout_metrics(trajectories)
         metrics["perf/rollout_s"] = time.time() - t0
-        return group_trajectories(trajectories, drop_errors=r.drop_errors), metrics
+        return group_trajectories(trajectories, drop_errors=r.drop_errors, error_penalty=r.error_penalty), metrics
 
     def record(self, step: int, episodes: Sequence[Trajectory], per_turn_advantages: Sequence[Sequence[float]]
                ) -> None:
@@ -159,8 +161,18 @@ def train(cfg: TrainConfig, *, resume: bool = False, model: Any = None, tokenize
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(json.dumps(config_to_dict(cfg), indent=2, default=str))
 
+    # One pool of env runners for the whole run: envs (and whatever browser or container they hold) start once.
+    runners = env_runners(cfg)
     ctx = Context(cfg=cfg, model=model, tokenizer=tokenizer, device=device, train_tasks=train_tasks,
-                  eval_tasks=eval_tasks, run_dir=run_dir, resume_from=ckpt)
+                  eval_tasks=eval_tasks, run_dir=run_dir, resume_from=ckpt, runners=runners)
+    try:
+        return _train_steps(ctx, ckpt, on_step)
+    finally:
+        runners.close()
+
+
+def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict], None] | None) -> RunResult:
+    cfg, model, tokenizer, run_dir, eval_tasks = ctx.cfg, ctx.model, ctx.tokenizer, ctx.run_dir, ctx.eval_tasks
     trainer = trainer_class(cfg.algo.name)(ctx)
     extra = trainer.modules()
     ctx.optimizer = torch.optim.AdamW(trainable_parameters(model, *extra.values()), lr=cfg.algo.lr,
@@ -189,7 +201,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, model: Any = None, tokenize
             metrics["perf/step_s"] = time.time() - t0
             metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
             if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
-                metrics.update(evaluate(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks]))
+                metrics.update(evaluate(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks], runners=ctx.runners))
             logger.log(step + 1, metrics)
             history.append({"step": step + 1, **metrics})
             bar.update(1)

@@ -18,8 +18,9 @@ from typing import Any
 
 import torch
 
-from agentgym.trainers.common import forward, make_batch, pad_id_of
+from agentgym.trainers.common import forward, make_batch, step_indices
 from agentgym.trainers.config import AlgoConfig, ConfigError, TrainConfig
+from agentgym.trainers.padding import pad_id_of
 
 
 @dataclass(kw_only=True)
@@ -59,7 +60,7 @@ class Trainer:
         self.algo: Config = ctx.cfg.algo
         # ROLLOUT (once): the oracle's demonstrations, tokenised with the policy's chat template.
         tasks = [ctx.train_tasks[i % len(ctx.train_tasks)] for i in range(self.algo.oracle_episodes)]
-        demos = play(self.cfg, OraclePolicy(), tasks, group_size=1, seed=self.cfg.run.seed)
+        demos = play(self.cfg, OraclePolicy(), tasks, group_size=1, seed=self.cfg.run.seed, runners=ctx.runners)
         self.demos = [tokenize_trajectory(t, ctx.tokenizer) for t in demos if t.error is None and t.turns]
         if not self.demos:
             raise RuntimeError(f"the oracle played no usable episode on {self.cfg.env.id!r}: every one ended in an "
@@ -74,14 +75,7 @@ class Trainer:
 
     def batch_indices(self, step: int) -> list[int]:
         """Demonstrations of step `step`: a pure function of (seed, step), so resume keeps the data order."""
-        import numpy as np
-
-        n, k = len(self.demos), self.algo.batch_size
-        out = []
-        for pos in range(step * k, (step + 1) * k):
-            epoch, i = divmod(pos, n)
-            out.append(int(np.random.default_rng([self.cfg.run.seed, epoch]).permutation(n)[i]))
-        return out
+        return step_indices(len(self.demos), self.algo.batch_size, self.cfg.run.seed, step)
 
     def step(self, step: int) -> dict[str, float]:
         ctx, algo = self.ctx, self.algo

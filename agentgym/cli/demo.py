@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Build a tiny model (~130k parameters) and tokenizer locally, measure its greedy success on the "
                     "60 held-out easy quests of agentgym/TextAdventure-v0 (listed actions, quest repeated), train "
                     "it (SFT on oracle demonstrations, then GRPO), and measure again after each stage, with 95% "
-                    "bootstrap confidence intervals. About 3-4 minutes on 2 CPU cores (more on a busy machine); no "
+                    "Wilson confidence intervals. About 3-4 minutes on 2 CPU cores (more on a busy machine); no "
                     "download. Writes the evaluations (metrics.json, trajectories.jsonl, report.html), training "
                     "metrics (metrics.jsonl, TensorBoard) and checkpoints to one run folder.")
     p.add_argument("--out", default=None, help="run folder (default: ./runs/demo-<date>-<time>)")
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     r = run_demo(args.out, seed=args.seed, **kw)
     print()
-    print(f"held-out success on {r.heldout_tasks} easy quests (greedy, 95% bootstrap CI):")
+    print(f"held-out success on {r.heldout_tasks} easy quests (greedy, 95% Wilson CI):")
     print(f"  before training  {r.before.line()}")
     print(f"  after SFT        {r.after_sft.line()}")
     print(f"  after GRPO       {r.after_rl.line()}")

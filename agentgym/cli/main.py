@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate a policy on a split: metrics with CIs, trajectories, report",
                         description="Evaluate a policy on a task split. Writes metrics.json (success rate, mean "
-                                    "reward and turns with 95% bootstrap confidence intervals), trajectories.jsonl "
-                                    "and report.html to --out.", formatter_class=argparse.RawTextHelpFormatter)
+                                    "reward and turns with 95% confidence intervals: Wilson for the success rate, "
+                                    "bootstrap for the means), trajectories.jsonl and report.html to --out.",
+                        formatter_class=argparse.RawTextHelpFormatter)
     ev.add_argument("env", help="env id, e.g. agentgym/TextAdventure-v0")
     ev.add_argument("--policy", required=True, help=POLICY_HELP)
     ev.add_argument("--split", default="heldout", help="task split (heldout)")
@@ -97,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--max-turns", type=int, default=None, help="turn limit on top of the env's own")
     ev.add_argument("--batch-size", type=int, default=32, help="episodes played at once (32)")
+    ev.add_argument("--executor", choices=["inline", "thread", "process"], default="inline",
+                    help="where each env lives: inline (the calling thread; fastest for light text envs), thread (a\n"
+                         "dedicated thread per env), process (a worker process per env, for envs holding a\n"
+                         "browser, a container or C state) (inline)")
     ev.add_argument("--out", default=None, help="output folder (default runs/eval-<env>-<policy>)")
     ev.add_argument("--max-new-tokens", type=int, default=None,
                     help="model policies: most tokens per turn (default: the backend's own, 64 for hf:)")
@@ -192,7 +197,7 @@ def cmd_envs_play(args: argparse.Namespace) -> int:
         shown = OraclePolicy if args.policy == "oracle" else RandomPolicy
         policy = _Narrated(shown() if shown is OraclePolicy else shown(seed=args.seed or 0))
     try:
-        trajs = rollout(args.env, policy, [task], seed=args.seed or 0, num_env_workers=0, env_kwargs=kwargs)
+        trajs = rollout(args.env, policy, [task], seed=args.seed or 0, env_kwargs=kwargs)
     except EOFError:
         print("\nbye")
         return 0
@@ -219,7 +224,7 @@ class _Narrated:
     def act(self, conversations):
         out = self.inner.act(conversations)
         for c, comp in zip(conversations, out):
-            print("\n" + c.messages[-1].content + f"\n> {comp.text}")
+            print("\n" + c.messages[-1].text + f"\n> {comp.text}")
         return out
 
 
@@ -231,7 +236,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out = args.out or os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy))
     result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size, seed=args.seed,
                       out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size, progress=True,
-                      env_kwargs=_env_kwargs(args), policy_name=args.policy)
+                      env_kwargs=_env_kwargs(args), policy_name=args.policy, executor=args.executor)
     print(f"{args.policy} on {args.env} [{args.split}]")
     print(result.summary())
     return 0

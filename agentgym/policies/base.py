@@ -3,6 +3,10 @@
 Token-level policies (transformers, vLLM) generate from `Conversation.prompt_ids`, the exact ids the rollout built
 (see agentgym.chat), and return the generated ids and their logprobs. Message-level policies (an OpenAI-compatible
 server, scripted, human) read `Conversation.messages`.
+
+Sampling is per episode: a policy that samples draws from a stream keyed by `Conversation.seed` and
+`Conversation.turn`, never from one generator shared by the batch, so an episode's tokens do not depend on which
+other episodes share its batch, on the batch size, or on the timing of env steps (DESIGN.md, "Rollout engine").
 """
 
 from __future__ import annotations
@@ -23,8 +27,16 @@ class Conversation:
     """Exact token ids so far, ending with the generation prompt (token-level policies generate from these)."""
     info: dict[str, Any] = field(default_factory=dict)
     """The env's latest info (admissible_actions, valid_action, ...)."""
-    env: Any = None
-    """The live env (unwrapped). Only privileged policies read it: the oracle and the human player's display."""
+    seed: int | None = None
+    """The episode's sampling seed. With `turn` it keys the episode's own random stream; None outside a rollout."""
+    turn: int = 0
+    """Index of the turn this completion is for (0 for the first action)."""
+    max_new_tokens: int | None = None
+    """A cap on this completion's length (the room left under the rollout's context limit); None: the policy's own
+    limit. Policies generate at most min(this, their own max_new_tokens) tokens."""
+    runner: Any = None
+    """The episode's env runner (agentgym.runners.EnvRunner). Only privileged policies use it, to ask the env on its
+    own executor: the oracle (runner.call(env_oracle_action)). The live env never crosses into a policy."""
 
 
 @runtime_checkable
@@ -33,5 +45,15 @@ class Policy(Protocol):
     """A transformers tokenizer for token-level policies; None for message-level ones."""
 
     def act(self, conversations: Sequence[Conversation]) -> list[Completion]:
-        """One completion per conversation, in order. May raise; the rollout records the error on each episode."""
+        """One completion per conversation, in order. May raise: the rollout then retries each conversation alone
+        once and records the error on the episodes that fail again."""
         ...
+
+
+def episode_stream_seed(seed: int, turn: int, *salt: int) -> int:
+    """A 63-bit seed for the random stream of (episode seed, turn[, salt...]): what every sampling policy uses, so
+    the same episode samples the same way whatever else is in its batch."""
+    import numpy as np
+
+    words = [int(seed) & 0xFFFFFFFFFFFFFFFF, int(turn), *(int(s) for s in salt)]
+    return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0]) >> 1

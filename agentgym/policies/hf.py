@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentgym.chat import ChatTokenizer
-from agentgym.policies.base import Conversation
+from agentgym.policies.base import Conversation, episode_stream_seed
 from agentgym.types import Completion
 
 
@@ -21,6 +21,12 @@ class HFPolicy:
 
     The model's own generation_config (repetition penalty, default top_k, ...) is ignored: sampling uses exactly the
     arguments below, so the logprobs describe the distribution the tokens were drawn from.
+
+    Sampling is per episode, by the Gumbel-max trick: each row adds Gumbel noise drawn from its own stream (keyed by
+    the conversation's seed and turn, see agentgym.policies.base) to its temperature-scaled, top-k/top-p-filtered
+    logits and takes the argmax, which samples exactly from softmax(logits / temperature) while one batched forward
+    pass still serves every episode. So an episode's tokens do not depend on which episodes share its batch. A
+    conversation without a seed (direct use outside a rollout) gets a stream keyed by (seed, call, row).
     """
 
     def __init__(self, model: Any, tokenizer: Any, *, max_new_tokens: int = 64, temperature: float = 1.0,
@@ -73,32 +79,40 @@ class HFPolicy:
         size = self.batch_size or max(1, len(prompts))
         out: list[Completion] = []
         for start in range(0, len(prompts), size):
-            out += self._generate(prompts[start:start + size])
+            out += self._generate(conversations[start:start + size], prompts[start:start + size])
         return out
 
-    def _generate(self, prompts: list[list[int]]) -> list[Completion]:
+    def _generate(self, convs: Sequence[Conversation], prompts: list[list[int]]) -> list[Completion]:
         import torch
-        from transformers import GenerationConfig
+        from transformers import GenerationConfig, LogitsProcessorList
 
         device = self.model.device
         width = max(len(p) for p in prompts)
+        caps = [min(self.max_new_tokens, c.max_new_tokens or self.max_new_tokens) for c in convs]
+        for i, cap in enumerate(caps):
+            if cap < 1:
+                raise ValueError(f"conversation {i} allows max_new_tokens={convs[i].max_new_tokens}; it must be >= 1 "
+                                 "(the rollout ends an episode at its context limit instead of asking for 0 tokens)")
         input_ids = torch.tensor([[self.pad_id] * (width - len(p)) + list(p) for p in prompts], device=device)
         attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=device)
+        # Greedy decoding in generate(); when sampling, the Gumbel processor turns the argmax into a per-row sample.
         config = GenerationConfig(
-            max_new_tokens=self.max_new_tokens, do_sample=self.do_sample,
-            temperature=self.temperature if self.do_sample else None,
-            top_p=self.top_p if self.do_sample else None, top_k=self.top_k if self.do_sample else None,
-            eos_token_id=self.stop_ids, pad_token_id=self.pad_id,
-            return_dict_in_generate=True, output_logits=True,
+            max_new_tokens=max(caps), do_sample=False, temperature=None, top_p=None, top_k=None,
+            eos_token_id=self.stop_ids, pad_token_id=self.pad_id, return_dict_in_generate=True, output_logits=True,
         )
-        with torch.inference_mode(), torch.random.fork_rng(devices=_rng_devices(device), enabled=self.seed is not None):
-            if self.seed is not None:
-                # A fresh stream per call, so a run is reproducible without touching the caller's global RNG.
-                torch.manual_seed(self.seed + self._calls)
-            self._calls += 1
-            result = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config)
+        processors = LogitsProcessorList()
+        if self.do_sample:
+            call = self._calls
+            keys = [episode_stream_seed(c.seed, c.turn) if c.seed is not None
+                    else episode_stream_seed(self.seed or 0, call, row) for row, c in enumerate(convs)]
+            processors.append(_PerRowGumbel(keys, width=width, temperature=self.temperature, top_k=self.top_k,
+                                            top_p=self.top_p))
+        self._calls += 1
+        with torch.inference_mode():
+            result = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config,
+                                         logits_processor=processors)
             new_tokens = result.sequences[:, width:]
-            # Raw logits of each step (before temperature / top-k / top-p processing), one [batch, vocab] per step.
+            # Raw logits of each step (before temperature / top-k / top-p / noise), one [batch, vocab] per step.
             logprobs = torch.stack([
                 torch.log_softmax(step.float() / self.temperature, dim=-1)
                 .gather(-1, new_tokens[:, t:t + 1]).squeeze(-1)
@@ -107,7 +121,10 @@ class HFPolicy:
 
         completions = []
         stop = set(self.stop_ids)
-        for row_ids, row_lps in zip(new_tokens.tolist(), logprobs.tolist()):
+        for row_ids, row_lps, cap in zip(new_tokens.tolist(), logprobs.tolist(), caps):
+            # A row's tokens are its own (its noise stream is its own), so cutting at its cap gives what generating
+            # with that cap alone would have.
+            row_ids = row_ids[:cap]
             end = next((i + 1 for i, tok in enumerate(row_ids) if tok in stop), None)
             ids = row_ids[:end] if end is not None else row_ids
             completions.append(Completion(
@@ -117,5 +134,32 @@ class HFPolicy:
         return completions
 
 
-def _rng_devices(device: Any) -> list[Any]:
-    return [device] if getattr(device, "type", "cpu") == "cuda" else []
+class _PerRowGumbel:
+    """A transformers logits processor: temperature, top-k and top-p, then Gumbel noise from each row's own stream.
+
+    argmax(logits / T + G) with G ~ Gumbel(0, 1) i.i.d. per token is a sample of softmax(logits / T) (the Gumbel-max
+    trick). Row r's noise at generation step t is the t-th draw of a generator seeded with keys[r]: a function of that
+    episode alone, so batch composition cannot change what it samples.
+    """
+
+    def __init__(self, keys: list[int], *, width: int, temperature: float, top_k: int, top_p: float):
+        import torch
+        from transformers import TopKLogitsWarper, TopPLogitsWarper
+
+        self.width = width
+        self.temperature = temperature
+        self.warpers = ([TopKLogitsWarper(top_k)] if top_k and top_k > 0 else []) + \
+                       ([TopPLogitsWarper(top_p)] if top_p < 1.0 else [])
+        self.generators = [torch.Generator().manual_seed(k) for k in keys]
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        scores = scores.float() / self.temperature
+        for w in self.warpers:
+            scores = w(input_ids, scores)
+        vocab = scores.shape[-1]
+        # Uniforms in (0, 1): float64 keeps -log(-log(u)) finite at both ends.
+        u = torch.stack([torch.rand(vocab, generator=g, dtype=torch.float64) for g in self.generators])
+        gumbel = -torch.log(-torch.log(u.clamp(1e-300, 1.0 - 1e-16)))
+        return scores.double() + gumbel.to(scores.device)  # float64: no ties from rounding the sum

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentgym.policies.base import Conversation
-from agentgym.types import Completion
+from agentgym.policies.base import Conversation, episode_stream_seed
+from agentgym.types import Completion, ImagePart, Message
 
 _TOKEN_ID = re.compile(r"^token_id:(\d+)$")
 
@@ -54,8 +54,15 @@ class OpenAIPolicy:
             return list(pool.map(self._one, conversations))
 
     def _one(self, conversation: Conversation) -> Completion:
+        kwargs = dict(self.create_kwargs)
+        if conversation.seed is not None and "seed" not in kwargs:
+            # Servers that honour `seed` (vLLM, llama.cpp, OpenAI's best effort) then sample per episode and turn.
+            kwargs["seed"] = episode_stream_seed(conversation.seed, conversation.turn) % (1 << 31)
+        if conversation.max_new_tokens is not None:
+            limit = kwargs.get("max_tokens")
+            kwargs["max_tokens"] = min(conversation.max_new_tokens, limit) if limit else conversation.max_new_tokens
         response = self.client.chat.completions.create(
-            model=self.model, messages=[m.to_dict() for m in conversation.messages], **self.create_kwargs)
+            model=self.model, messages=[openai_message(m) for m in conversation.messages], **kwargs)
         if not response.choices:
             raise RuntimeError(f"server at {self.base_url} returned no choices for model {self.model!r}")
         choice = response.choices[0]
@@ -71,3 +78,17 @@ class OpenAIPolicy:
             if all(ids):
                 token_ids = [int(m.group(1)) for m in ids]  # type: ignore[union-attr]
         return Completion(text=text, token_ids=token_ids, logprobs=logprobs, finish_reason=choice.finish_reason)
+
+
+def openai_message(m: Message) -> dict[str, Any]:
+    """A message in the OpenAI chat format: text content as a str; images as base64 PNG data URLs in image_url
+    parts (what OpenAI-compatible vision servers take)."""
+    if isinstance(m.content, str):
+        return {"role": m.role, "content": m.content}
+    parts: list[dict[str, Any]] = []
+    for p in m.content:
+        if isinstance(p, ImagePart):
+            parts.append({"type": "image_url", "image_url": {"url": p.image.data_url()}})
+        else:
+            parts.append({"type": "text", "text": p.text})
+    return {"role": m.role, "content": parts}

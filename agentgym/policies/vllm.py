@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from agentgym.chat import ChatTokenizer
-from agentgym.policies.base import Conversation
+from agentgym.policies.base import Conversation, episode_stream_seed
 from agentgym.types import Completion
 
 
@@ -66,8 +66,20 @@ class VLLMPolicy:
 
         prompts = [TokensPrompt(prompt_token_ids=c.prompt_ids if c.prompt_ids is not None
                                 else self.chat.start_ids(c.messages)) for c in conversations]
-        outputs = self.llm.generate(prompts, self.sampling_params, use_tqdm=False)
+        params = [self._params_for(c) for c in conversations]
+        outputs = self.llm.generate(prompts, params, use_tqdm=False)
         return [self._completion(o.outputs[0]) for o in outputs]
+
+    def _params_for(self, conv: Conversation) -> Any:
+        """This request's SamplingParams: the engine's, with a per-request seed keyed by (episode seed, turn) so the
+        episode samples the same whatever shares its batch, and max_tokens capped to the room the rollout left."""
+        params = self.sampling_params.clone() if hasattr(self.sampling_params, "clone") else \
+            copy.deepcopy(self.sampling_params)
+        if conv.seed is not None and self.sampling_params.seed is None:
+            params.seed = episode_stream_seed(conv.seed, conv.turn)
+        if conv.max_new_tokens is not None:
+            params.max_tokens = min(conv.max_new_tokens, params.max_tokens or conv.max_new_tokens)
+        return params
 
     def _completion(self, out: Any) -> Completion:
         ids = list(out.token_ids)

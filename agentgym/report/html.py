@@ -1,14 +1,18 @@
-"""A self-contained HTML report: headline metrics with confidence intervals, per-task results, and a trajectory
-viewer showing every turn's observation, action, reward, validity and (for training runs) advantage."""
+"""An HTML report: headline metrics with confidence intervals, per-task results, and a trajectory viewer showing
+every turn's observation (its images too), action, reward, validity and (for training runs) advantage.
+
+Observation images are shown from the content-addressed images/ folder beside the report (the one
+trajectories.jsonl uses), so a report and its trajectories share one copy of every screen."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
 from collections import defaultdict
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from agentgym.types import Trajectory
+from agentgym.types import IMAGES_DIR, Image, Trajectory, _image_dict
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -20,17 +24,23 @@ details{border:1px solid #e3e3e3;border-radius:6px;margin:.4em 0;padding:.3em .6
 .ok{color:#0a7d32;font-weight:600}.bad{color:#b3261e;font-weight:600}.err{background:#fdecea}
 pre{white-space:pre-wrap;margin:0;font:12.5px/1.35 ui-monospace,monospace}.act{background:#eef4ff}.inv{background:#fff4e5}
 .bar{display:inline-block;height:.8em;background:#3b82f6;vertical-align:middle}
+img.obs{max-width:480px;max-height:360px;border:1px solid #ddd;display:block;margin:.2em 0}
 """
 
 
 def write_report(path: str, trajectories: Sequence[Trajectory], metrics: dict[str, float], *, title: str,
                  run: dict[str, Any] | None = None, max_episodes: int = 200) -> None:
+    image_dir = os.path.join(os.path.dirname(os.path.abspath(path)), IMAGES_DIR)
     with open(path, "w", encoding="utf-8") as f:
-        f.write(render_report(trajectories, metrics, title=title, run=run, max_episodes=max_episodes))
+        f.write(render_report(trajectories, metrics, title=title, run=run, max_episodes=max_episodes,
+                              image_src=lambda im: _image_dict(im, image_dir)["path"]))
 
 
 def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float], *, title: str,
-                  run: dict[str, Any] | None = None, max_episodes: int = 200) -> str:
+                  run: dict[str, Any] | None = None, max_episodes: int = 200,
+                  image_src: Callable[[Image], str] | None = None) -> str:
+    """The report as one HTML string. image_src: an image's URL (write_report: its PNG in images/ beside the
+    report); default: embedded as a base64 data URL, so the string stands alone."""
     e = html.escape
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(title)}</title><style>{_CSS}</style>",
              f"<h1>{e(title)}</h1>"]
@@ -70,11 +80,16 @@ def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float],
         parts.append(f"<p>Showing the first {max_episodes} of {len(trajectories)} episodes; all are in "
                      "trajectories.jsonl.</p>")
     for i, t in enumerate(trajectories[:max_episodes]):
-        parts.append(_episode(i, t))
+        parts.append(_episode(i, t, image_src or Image.data_url))
     return "".join(parts)
 
 
-def _episode(i: int, t: Trajectory) -> str:
+def _images(images: Sequence[Image], image_src: Callable[[Image], str]) -> str:
+    return "".join(f"<img class='obs' src='{html.escape(image_src(im))}' alt='observation image "
+                   f"{html.escape(im.sha256[:12])}'>" for im in images)
+
+
+def _episode(i: int, t: Trajectory, image_src: Callable[[Image], str]) -> str:
     e = html.escape
     status = ("<span class='ok'>success</span>" if t.success else
               "<span class='bad'>error: " + e(t.error.kind) + "</span>" if t.error else "<span class='bad'>fail</span>")
@@ -88,10 +103,12 @@ def _episode(i: int, t: Trajectory) -> str:
         adv = (f"<td>{advantages[turn.index]:+.3f}</td>" if advantages and turn.index < len(advantages) else
                ("<td></td>" if advantages else ""))
         err = f"<br><b>{e(turn.error.kind)}</b>: {e(turn.error.message)}" if turn.error else ""
-        rows.append(f"<tr><td>{turn.index}</td><td><pre>{e(turn.observation)}</pre></td><td class='{cls}'><pre>"
+        rows.append(f"<tr><td>{turn.index}</td><td>{_images(turn.images, image_src)}<pre>{e(turn.observation)}</pre>"
+                    f"</td><td class='{cls}'><pre>"
                     f"{e(turn.action)}</pre>{err}</td><td>{turn.reward:+.2f}</td>{adv}</tr>")
     final = t.metadata.get("final_observation")
-    if final:
-        rows.append(f"<tr><td>end</td><td colspan=3><pre>{e(final)}</pre></td></tr>")
+    if final or t.final_images:
+        rows.append(f"<tr><td>end</td><td colspan=3>{_images(t.final_images, image_src)}<pre>{e(final or '')}</pre>"
+                    "</td></tr>")
     rows.append("</table></details>")
     return "".join(rows)

@@ -64,3 +64,34 @@ class NoLimitEnv(AgentEnv):
 def test_missing_truncation_is_reported():
     report = check_env(NoLimitEnv, n_random_actions=20, raise_on_error=False)
     assert any("no truncation after max_turns=50" in p for p in report.problems), report.problems
+
+
+def test_a_visual_env_with_unicode_text_passes_and_image_nondeterminism_is_caught():
+    import time
+
+    import numpy as np
+    from toy_envs import UnicodeImageEnv
+
+    report = check_env(UnicodeImageEnv, n_random_actions=300)
+    assert report.ok and len(report.passed) == 7, str(report)
+
+    class NoisyPixels(UnicodeImageEnv):
+        """The text is deterministic; one pixel of the image follows the clock."""
+
+        def _wrap_obs(self, text):
+            obs = super()._wrap_obs(text)
+            obs["images"][0][0, 0] = np.uint8(time.perf_counter_ns() % 251)
+            return obs
+
+    report = check_env(NoisyPixels, n_random_actions=50, raise_on_error=False)
+    assert any(p.startswith("not deterministic") for p in report.problems), report.problems
+
+
+def test_text_space_holds_any_unicode_and_samples_beyond_ascii():
+    from agentgym.core import text_space
+
+    space = text_space(50)
+    assert space.contains("Ünïcödé — 日本語 🙂 \x00\n") and not space.contains("x" * 51) and not space.contains(3)
+    space.seed(0)
+    samples = "".join(space.sample() for _ in range(50))
+    assert any(ord(c) > 127 for c in samples) and any(ord(c) < 128 for c in samples)

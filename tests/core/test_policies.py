@@ -13,7 +13,7 @@ import pytest
 
 from agentgym.chat import ChatTokenizer
 from agentgym.policies import OraclePolicy, RandomPolicy, load_policy
-from agentgym.policies.base import Conversation
+from agentgym.policies.base import Conversation, episode_stream_seed
 from agentgym.types import Message
 
 OBSERVATIONS = ["Hi.", "You are in the kitchen. There is a red apple and an old book here. Exits: north, east.",
@@ -144,12 +144,13 @@ def test_hf_rejects_bad_arguments(tiny_chatml):
 # -- VLLMPolicy ----------------------------------------------------------------------------------------------------------
 
 class FakeSamplingParams:
-    def __init__(self, temperature=1.0, max_tokens=16, logprobs=None, stop_token_ids=None):
-        self.temperature, self.max_tokens, self.logprobs, self.stop_token_ids = (
-            temperature, max_tokens, logprobs, stop_token_ids)
+    def __init__(self, temperature=1.0, max_tokens=16, logprobs=None, stop_token_ids=None, seed=None):
+        self.temperature, self.max_tokens, self.logprobs, self.stop_token_ids, self.seed = (
+            temperature, max_tokens, logprobs, stop_token_ids, seed)
 
     def clone(self):
-        return FakeSamplingParams(self.temperature, self.max_tokens, self.logprobs, list(self.stop_token_ids or []))
+        return FakeSamplingParams(self.temperature, self.max_tokens, self.logprobs, list(self.stop_token_ids or []),
+                                  self.seed)
 
 
 class FakeLLM:
@@ -210,9 +211,16 @@ def test_vllm_policy_maps_engine_outputs(fake_vllm):
 
     convs = conversations(policy.chat)
     convs[1].prompt_ids = None  # rendered from the messages
+    convs[0].seed, convs[2].seed, convs[2].turn, convs[2].max_new_tokens = 11, 5, 3, 7
     out = policy.act(convs)
     prompts, params = policy.llm.calls[0]
-    assert params is policy.sampling_params
+    # One SamplingParams per request: the engine's, with a seed per (episode seed, turn) where the conversation has
+    # one, and max_tokens capped to the room the rollout left.
+    assert [(p.temperature, p.logprobs, p.stop_token_ids) for p in params] == [(0.5, 0, [eot])] * 3
+    assert [p.seed for p in params] == [episode_stream_seed(c.seed, c.turn) if c.seed is not None else None
+                                        for c in convs]
+    assert [p.max_tokens for p in params] == [min(32, c.max_new_tokens or 32) for c in convs]
+    assert all(p is not policy.sampling_params for p in params)
     assert [p["prompt_token_ids"] for p in prompts] == [
         convs[0].prompt_ids, policy.chat.start_ids(convs[1].messages), convs[2].prompt_ids]
     first = prompts[0]["prompt_token_ids"][0]
@@ -451,3 +459,39 @@ def test_smollm2_chat_deltas_and_hf_logprobs():
         assert comp.finish_reason in ("stop", "length") and comp.text.strip()
         fresh = fresh_logprobs(model, conv.prompt_ids, comp.token_ids, 0.8)
         assert max(abs(a - b) for a, b in zip(comp.logprobs, fresh)) < 1e-4
+
+
+def test_openai_messages_carry_images_as_png_data_urls():
+    import base64
+
+    import numpy as np
+
+    from agentgym.policies.openai import openai_message
+    from agentgym.types import Observation, decode_png
+
+    pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    msg = Message("user", Observation.parse({"text": "what is on screen?", "images": [pixels]}).content())
+    out = openai_message(msg)
+    assert out["role"] == "user" and [p["type"] for p in out["content"]] == ["image_url", "text"]
+    url = out["content"][0]["image_url"]["url"]
+    assert url.startswith("data:image/png;base64,")
+    assert np.array_equal(decode_png(base64.b64decode(url.split(",", 1)[1])), pixels)
+    assert openai_message(Message("user", "plain")) == {"role": "user", "content": "plain"}
+
+
+def test_server_returned_ids_and_logprobs_reach_the_turns_and_each_episode_sends_its_seed(server):
+    from toy_envs import GuessNumberEnv
+
+    from agentgym.policies.base import episode_stream_seed
+    from agentgym.policies.openai import OpenAIPolicy
+    from agentgym.rollout import rollout
+
+    policy = OpenAIPolicy("tiny-model", server.base_url, logprobs=True, max_retries=0,
+                          extra_body={"return_tokens_as_token_ids": True})
+    (t,) = rollout(GuessNumberEnv, policy, ["guess/train/7"], max_turns=2, seed=40)
+    assert t.error is None and t.num_turns == 2
+    for turn in t.turns:
+        assert turn.completion_ids == [ord(ch) for ch in turn.action]  # the server's ids, kept on the Turn
+        assert turn.logprobs == pytest.approx([-0.1 * (i + 1) for i in range(len(turn.action))])
+        assert turn.prompt_ids is None  # a message-level server does not say how it tokenised the prompt
+    assert [r["body"]["seed"] for r in server.requests] == [episode_stream_seed(40, k) % (1 << 31) for k in (0, 1)]

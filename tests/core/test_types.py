@@ -1,5 +1,6 @@
 import json
 import math
+import pytest
 
 from agentgym.types import Message, Trajectory, Turn, TurnError, read_jsonl, write_jsonl
 
@@ -46,3 +47,51 @@ def test_text_only_trajectory_says_how_to_get_tokens():
         assert "tokenize_trajectory" in str(e)
     else:
         raise AssertionError("token_ids() on a text-only trajectory must raise")
+
+
+def test_images_round_trip_as_png_files_or_embedded(tmp_path):
+    import numpy as np
+
+    from agentgym.types import Image, ImagePart, Observation, TextPart
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
+    obs = Observation.parse({"text": "écran 🙂", "images": [pixels, pixels.copy()]})
+    assert obs.images[0] == obs.images[1] and obs.key() == ("écran 🙂", (obs.images[0].sha256,) * 2)
+    t = Trajectory(env_id="e", task_id="t", messages=[Message("user", obs.content())],
+                   turns=[Turn(index=0, observation=obs.text, action="a", images=obs.images)],
+                   final_images=[Image(255 - pixels)])
+    assert t.messages[0].content == [ImagePart(obs.images[0]), ImagePart(obs.images[1]), TextPart("écran 🙂")]
+    assert t.messages[0].to_dict() == {"role": "user", "content": [{"type": "image"}, {"type": "image"},
+                                                                    {"type": "text", "text": "écran 🙂"}]}
+    # In a JSONL file: one PNG per distinct image, beside it, named by the hash; the pixels come back exactly.
+    path = tmp_path / "run" / "trajectories.jsonl"
+    path.parent.mkdir()
+    write_jsonl(str(path), [t])
+    assert sorted(p.name for p in (path.parent / "images").iterdir()) == sorted(
+        {f"{obs.images[0].sha256}.png", f"{t.final_images[0].sha256}.png"})
+    back = read_jsonl(str(path))[0]
+    assert back == t and np.array_equal(back.turns[0].images[0].array, pixels)
+    assert np.array_equal(back.final_images[0].array, 255 - pixels)
+    assert json.loads(path.read_text())["turns"][0]["images"][0]["path"] == f"images/{obs.images[0].sha256}.png"
+    # Alone (no file), an image is embedded as a base64 PNG and still round-trips.
+    again = Trajectory.from_json(t.to_json())
+    assert np.array_equal(again.turns[0].images[0].array, pixels) and again == t
+    # A PNG replaced behind the trajectory's back is detected, not silently read.
+    (path.parent / "images" / f"{obs.images[0].sha256}.png").write_bytes(
+        (path.parent / "images" / f"{t.final_images[0].sha256}.png").read_bytes())
+    with pytest.raises(ValueError, match="does not hold the pixels"):
+        read_jsonl(str(path))[0].turns[0].images[0].array
+
+
+def test_observations_that_are_not_text_or_text_and_images_are_refused():
+    import numpy as np
+
+    from agentgym.types import Observation
+
+    with pytest.raises(TypeError, match="observations must be text"):
+        Observation.parse(42)
+    with pytest.raises(ValueError, match=r"shape \(4, 4\)"):
+        Observation.parse({"text": "x", "images": [np.zeros((4, 4), dtype=np.uint8)]})
+    with pytest.raises(ValueError, match="dtype float64"):
+        Observation.parse({"text": "x", "images": [np.zeros((4, 4, 3))]})

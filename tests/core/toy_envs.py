@@ -50,3 +50,52 @@ class RaisingOnBadInputEnv(GuessNumberEnv):
         if not action.strip().isdigit():
             raise ValueError(f"cannot parse {action!r}")
         return super()._act(action)
+
+
+class ThreadAffineGuessEnv(GuessNumberEnv):
+    """GuessNumber bound to the thread that built it, as Playwright's sync API is: any call from another thread
+    raises. Under the rollout's thread and process runners it must still play normally."""
+
+    def __init__(self, **kw):
+        self._owner = threading.get_ident()
+        super().__init__(**kw)
+
+    def _check(self):
+        if threading.get_ident() != self._owner:
+            raise RuntimeError(f"called from thread {threading.get_ident()}, owned by thread {self._owner}")
+
+    def reset(self, **kw):
+        self._check()
+        return super().reset(**kw)
+
+    def step(self, action):
+        self._check()
+        return super().step(action)
+
+    def oracle_action(self):
+        self._check()
+        return super().oracle_action()
+
+
+class UnicodeImageEnv(GuessNumberEnv):
+    """A visual GuessNumber: non-ASCII text and an image of the current interval in every observation.
+
+    The image is 8 x 100 pixels; column c is lit (255, 0, 0) while c + 1 is still possible, so each step's picture
+    differs from the last."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        from agentgym.core import visual_observation_space
+
+        self.observation_space = visual_observation_space(max_images=2, max_height=8, max_width=100)
+
+    def _start(self, task, rng):
+        super()._start(task, rng)
+        return "Je pense à un nombre — 日本語 🙂 — entre 1 et 100."
+
+    def _wrap_obs(self, text):
+        import numpy as np
+
+        img = np.zeros((8, 100, 3), dtype=np.uint8)
+        img[:, self.low - 1:self.high, 0] = 255
+        return {"text": text, "images": [img]}

@@ -53,8 +53,24 @@ def tiny_overrides(out_dir: Path, *, algo: str, method: str = "outcome", steps: 
         f"run.steps={steps}", f'run.out_dir="{out_dir}"', "run.progress_bar=false", "run.tensorboard=false",
         "run.save_every=0", "run.eval_every=0", f'env.id="{KEYWORD_ENV}"', "model.tiny_hidden_size=32",
         "model.tiny_num_layers=1", "model.tiny_num_heads=2", "model.tiny_vocab_size=300", "model.tiny_corpus_episodes=4",
-        "rollout.tasks_per_step=2", "rollout.group_size=4", "rollout.max_new_tokens=4", "rollout.num_env_workers=0",
+        "rollout.tasks_per_step=2", "rollout.group_size=4", "rollout.max_new_tokens=4", "rollout.executor=inline",
         f'algo.name="{algo}"', "algo.lr=1e-2", "algo.micro_batch_size=4", f'credit.method="{method}"',
     ]
 
 
+
+
+CRASHY_KEYWORD_ENV = "agentgym-test/CrashyKeyword-v0"
+
+
+class CrashyKeywordEnv(KeywordEnv):
+    """KeywordEnv whose even-numbered train tasks crash in their second step (a sandbox that dies mid-episode)."""
+
+    def _act(self, action: str) -> StepOutcome:
+        if self.turn == 1 and int(self.task.id.rsplit("/", 1)[1]) % 2 == 0:
+            raise RuntimeError("sandbox died")
+        return super()._act(action)
+
+
+if CRASHY_KEYWORD_ENV not in agentgym.list_envs():
+    agentgym.register(CRASHY_KEYWORD_ENV, CrashyKeywordEnv, description="trainer tests: errored episodes")

@@ -22,6 +22,7 @@ from agentgym.trainers.credit import (
     info_gain_advantages,
     info_gain_rewards,
 )
+from agentgym.trainers.credit.gigpo import gigpo_credit
 from agentgym.trainers.credit.info_gain import answer_beliefs, build_probes
 from agentgym.types import Trajectory, Turn
 
@@ -132,6 +133,22 @@ def test_gigpo_through_trajectories_uses_observation_text():
     assert res.rewards is None
     expected, _ = gigpo_advantages(**GIGPO_GROUP)
     rows_approx(res.advantages, expected, abs=1e-12)
+
+
+def test_gigpo_anchor_states_include_the_images():
+    import numpy as np
+
+    from agentgym.types import Image
+
+    red, blue = (Image(np.full((2, 2, 3), c, dtype=np.uint8)) for c in ((255, 0, 0), (0, 0, 255)))
+    same_text = [traj([0.0], observations=["screen"]), traj([1.0], observations=["screen"])]
+    same_text[0].turns[0].images, same_text[1].turns[0].images = [red], [blue]
+    # Different screens: two singleton anchors (no step-level signal); same screen: one anchor of two.
+    _, metrics = gigpo_credit(same_text, GiGPOCreditConfig())
+    assert metrics["credit/gigpo_anchor_groups"] == 2.0
+    same_text[1].turns[0].images = [Image(red.array.copy())]
+    _, metrics = gigpo_credit(same_text, GiGPOCreditConfig())
+    assert metrics["credit/gigpo_anchor_groups"] == 1.0
 
 
 # -- gated (G-RA) -------------------------------------------------------------------------------------------------------

@@ -174,3 +174,41 @@ def test_progress_estimator_fits_a_fixed_set_before_rl(tmp_path):
 def test_progress_fit_data_that_does_not_exist_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist; point it at a trajectories.jsonl"):
         _run(tmp_path, "rloo", "progress", ['credit.progress_fit_data="/nonexistent/t.jsonl"'])
+
+
+def test_errored_episodes_are_dropped_or_trained_with_the_penalty(tmp_path):
+    from _trainer_helpers import CRASHY_KEYWORD_ENV
+
+    from agentgym.trainers.common import group_trajectories, penalised_error
+    from agentgym.trainers.credit import episode_outcome
+    from agentgym.types import read_jsonl
+
+    base = tiny_overrides(tmp_path / "run", algo="grpo", steps=1) + [f'env.id="{CRASHY_KEYWORD_ENV}"',
+                                                                      'credit.params={outcome="progress"}']
+    kept = train(load_config(None, base + ["rollout.drop_errors=false", "rollout.error_penalty=-1.0",
+                                           'run.out_dir="' + str(tmp_path / "kept") + '"']))
+    row = kept.metrics[0]
+    assert row["rollout/errors"] > 0 and math.isfinite(row["loss/policy"])
+    episodes = read_jsonl(str(kept.run_dir / "rollouts" / "step_1.jsonl"))
+    assert len(episodes) == 8  # every episode, errored ones included, reached the update
+    penalised = [t for t in episodes if t.error is not None]
+    assert penalised and all(t.metadata["error_penalty"] == -1.0 and t.total_reward == -1.0 for t in penalised)
+
+    dropped = train(load_config(None, base + ['run.out_dir="' + str(tmp_path / "dropped") + '"']))
+    path = dropped.run_dir / "rollouts" / "step_1.jsonl"
+    n_trained = len(read_jsonl(str(path))) if path.exists() else 0  # no file: nothing was left to train on
+    assert n_trained == 8 - int(dropped.metrics[0]["rollout/errors"])
+
+    # The copy: the crashing turn (which has its tokens) keeps them and is rewarded the penalty; the outcome is the
+    # penalty for every outcome source; a last turn without tokens (a policy error) is left out.
+    from agentgym.types import Trajectory, Turn, TurnError
+
+    err = TurnError("env_error", "boom")
+    t = Trajectory(env_id="e", task_id="t", turns=[
+        Turn(index=0, observation="o", action="a", reward=1.0, prompt_ids=[1], completion_ids=[2], logprobs=[-1.0]),
+        Turn(index=1, observation="o", action="", error=err)], error=err, success=True)
+    p = penalised_error(t, -0.5)
+    assert [turn.reward for turn in p.turns] == [-0.5] and not p.success and t.success and t.num_turns == 2
+    assert [episode_outcome(p, s) for s in ("success", "total_reward", "progress")] == [-0.5] * 3
+    assert group_trajectories([t], drop_errors=True) == []
+    assert group_trajectories([t], drop_errors=False, error_penalty=-0.5) == [[p]]

@@ -41,7 +41,8 @@ class StandInLLM:
         outs = []
         for i, _ in enumerate(prompts):
             text = "aeiou" if i % 2 == 0 else "x"
-            ids = self.tokenizer.encode(text, add_special_tokens=False) + list(params.stop_token_ids[-1:])
+            p = params[i] if isinstance(params, list) else params  # vLLM takes one SamplingParams or one per prompt
+            ids = self.tokenizer.encode(text, add_special_tokens=False) + list(p.stop_token_ids[-1:])
             out = types.SimpleNamespace(text=text, token_ids=ids, finish_reason="stop",
                                         logprobs=[{t: types.SimpleNamespace(logprob=-1.0)} for t in ids])
             outs.append(types.SimpleNamespace(outputs=[out]))
@@ -60,7 +61,7 @@ class StandInLLM:
 
 class StandInSamplingParams(types.SimpleNamespace):
     def __init__(self, **kw):
-        super().__init__(**{"logprobs": None, "stop_token_ids": None, **kw})
+        super().__init__(**{"logprobs": None, "stop_token_ids": None, "seed": None, **kw})
 
     def clone(self):
         return StandInSamplingParams(**copy.deepcopy(vars(self)))

@@ -3,7 +3,7 @@
 Paper: Feng et al. 2025, "Group-in-Group Policy Optimization for LLM Agent Training" (verl-agent).
 Formula: A_t = A_episode + w * A_step, A_episode = norm_group(R_i), A_step = norm_anchor(G_t) where G_t is the
 discounted return (gamma 0.95) of the turn rewards from turn t on, and an anchor group is every turn of the group
-whose observation text is identical.
+whose observation (text and images) is identical.
 
 Follows verl-agent's gigpo/core_gigpo.py in these details:
   - normalisation "mean_std_norm" (x - mean) / (std + eps), the default of its example scripts, or "mean_norm"
@@ -131,12 +131,13 @@ def gigpo_advantages(
 def gigpo_credit(
     group: Sequence[Trajectory], config: GiGPOCreditConfig | None = None
 ) -> tuple[list[list[float]], dict[str, float]]:
-    """GiGPO advantages of a group of trajectories; anchors are the turns' observation texts."""
+    """GiGPO advantages of a group of trajectories; anchors are the turns' states: observation text and, for visual
+    envs, the hashes of the observation's images (two screens with the same text are different states)."""
     config = config or GiGPOCreditConfig()
     return gigpo_advantages(
         [episode_outcome(t, config.episode_return) for t in group],
         [[float(turn.reward) for turn in t.turns] for t in group],
-        [[turn.observation for turn in t.turns] for t in group],
+        [[turn.state_key() for turn in t.turns] for t in group],
         gamma=config.gamma,
         step_weight=config.step_weight,
         mode=config.mode,

@@ -24,7 +24,10 @@ def validate_outcome_source(source: str) -> None:
 
 
 def episode_outcome(traj: Trajectory, source: OutcomeSource = "success") -> float:
-    """The episode's outcome R: success as 1.0/0.0, the sum of env rewards, or the env's final progress in [0, 1]."""
+    """The episode's outcome R: success as 1.0/0.0, the sum of env rewards, or the env's final progress in [0, 1].
+    An errored episode kept for the update (rollout.drop_errors = false) has the configured penalty instead."""
+    if traj.error is not None and "error_penalty" in traj.metadata:
+        return float(traj.metadata["error_penalty"])
     if source == "success":
         return 1.0 if traj.success else 0.0
     if source == "total_reward":
