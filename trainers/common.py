@@ -278,7 +278,9 @@ class ForwardOut:
     logits: torch.Tensor
     """[B, L, V] aligned like logprobs (row i scores token i; row 0 is a zero placeholder)."""
     hidden: torch.Tensor | None = None
-    """[B, L, H] last hidden state at each position (PPO's value head reads it)."""
+    """[B, L, H] aligned like logprobs: row i is the last hidden state at position i - 1, the state BEFORE token i
+    (row 0 is a zero placeholder). PPO's value of token i reads it, so the baseline never sees the action it judges
+    (verl's critic reads one position earlier for the same reason)."""
 
 
 def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool = False) -> ForwardOut:
@@ -290,7 +292,11 @@ def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool 
     b = batch.input_ids.shape[0]
     logprobs = torch.cat([torch.zeros(b, 1, device=lp.device), lp], dim=1)
     aligned = torch.cat([torch.zeros_like(logits[:, :1]), logits], dim=1)
-    return ForwardOut(logprobs=logprobs, logits=aligned, hidden=out.hidden_states[-1] if hidden else None)
+    states = None
+    if hidden:
+        h = out.hidden_states[-1]
+        states = torch.cat([torch.zeros_like(h[:, :1]), h[:, :-1]], dim=1)
+    return ForwardOut(logprobs=logprobs, logits=aligned, hidden=states)
 
 
 @torch.no_grad()

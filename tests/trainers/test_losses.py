@@ -119,3 +119,29 @@ def test_logprobs_from_logits_matches_log_softmax():
     labels = torch.randint(0, 11, (2, 5))
     expected = torch.log_softmax(logits, -1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
     assert torch.allclose(logprobs_from_logits(logits, labels), expected, atol=1e-6)
+
+
+def test_value_of_token_i_reads_the_state_before_it(tiny_chatml):
+    """PPO's V for token i comes from the hidden state before token i: changing token i alone leaves it unchanged
+    (and changes the value of token i + 1, which does see it)."""
+    from agentgym.trainers.common import Batch, forward
+    from agentgym.trainers.ppo import ValueHead
+
+    model, _ = tiny_chatml
+    torch.manual_seed(0)
+    head = ValueHead(model.config.hidden_size)
+    torch.nn.init.normal_(head.linear.weight)  # the head starts at zero; any non-zero readout will do here
+    ids = torch.tensor([[5, 9, 14, 3, 22, 7]])
+    changed = ids.clone()
+    changed[0, 3] = 40  # token i = 3
+    zeros = torch.zeros(1, 6)
+
+    def values(x):
+        batch = Batch(input_ids=x, attention_mask=torch.ones_like(x), loss_mask=zeros + 1, old_logprobs=zeros,
+                      advantages=zeros)
+        with torch.no_grad():
+            return head(forward(model, batch, hidden=True).hidden).squeeze(-1)[0]
+
+    a, b = values(ids), values(changed)
+    assert torch.equal(a[:4], b[:4])  # values of tokens 0..3 read states before token 3 changed
+    assert not torch.equal(a[4], b[4])  # token 4's state has seen the new token 3
