@@ -212,3 +212,13 @@ def test_errored_episodes_are_dropped_or_trained_with_the_penalty(tmp_path):
     assert [episode_outcome(p, s) for s in ("success", "total_reward", "progress")] == [-0.5] * 3
     assert group_trajectories([t], drop_errors=True) == []
     assert group_trajectories([t], drop_errors=False, error_penalty=-0.5) == [[p]]
+
+
+@pytest.mark.parametrize("algo", ["grpo", "rloo", "ppo"])
+def test_importance_ratio_is_one_on_the_first_epoch(tmp_path, algo):
+    # The rollout's logprobs (HFPolicy) and the trainer's recomputed ones describe the same weights: before the first
+    # optimizer step every ratio p / p_old is 1, so nothing is clipped and the k3 estimate of KL(old || new) is 0.
+    cfg = load_config(None, tiny_overrides(tmp_path / "run", algo=algo, steps=1) + ['credit.params={outcome="progress"}'])
+    row = train(cfg).metrics[0]
+    assert row["loss/approx_kl"] == pytest.approx(0.0, abs=1e-6)
+    assert row["loss/clip_frac"] == 0.0
