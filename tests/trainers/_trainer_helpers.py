@@ -74,3 +74,36 @@ class CrashyKeywordEnv(KeywordEnv):
 
 if CRASHY_KEYWORD_ENV not in agentgym.list_envs():
     agentgym.register(CRASHY_KEYWORD_ENV, CrashyKeywordEnv, description="trainer tests: errored episodes")
+
+
+PICK_ENV = "agentgym-test/PickA-v0"
+
+
+class PickAEnv(AgentEnv):
+    """One turn: the reply scores 1 when it contains the letter "a", else 0. With one generated token, the rewarded
+    actions are the vocabulary entries that contain "a": a policy-gradient step must move probability onto them."""
+
+    suite = TaskSuite("pick_a", "0", {
+        "train": [Task(id=f"pick/train/{i}", split="train", seed=i) for i in range(4)],
+        "heldout": [Task(id="pick/heldout/0", split="heldout", seed=99)],
+    })
+    default_max_turns = 1
+
+    @property
+    def system_prompt(self) -> str:
+        return "Say a word with the letter a, like banana or cat."
+
+    def _start(self, task: Task, rng: np.random.Generator) -> str:
+        return "Your word?"
+
+    def _act(self, action: str) -> StepOutcome:
+        hit = "a" in action.lower()
+        return StepOutcome(observation="yes" if hit else "no", reward=float(hit), terminated=True, success=hit,
+                           progress=float(hit))
+
+    def oracle_action(self) -> str:
+        return "banana"
+
+
+if PICK_ENV not in agentgym.list_envs():
+    agentgym.register(PICK_ENV, PickAEnv, description="trainer tests: one rewarded set of actions")

@@ -222,3 +222,32 @@ def test_importance_ratio_is_one_on_the_first_epoch(tmp_path, algo):
     row = train(cfg).metrics[0]
     assert row["loss/approx_kl"] == pytest.approx(0.0, abs=1e-6)
     assert row["loss/clip_frac"] == 0.0
+
+
+@pytest.mark.parametrize("algo", ["grpo", "rloo", "ppo"])
+def test_one_step_raises_the_probability_of_the_rewarded_actions(tmp_path, algo):
+    # A flipped advantage sign, or a value baseline that peeks at the action, would lower or scramble it.
+    from _trainer_helpers import PICK_ENV
+
+    from agentgym.chat import ChatTokenizer
+    from agentgym.types import Message
+
+    overrides = tiny_overrides(tmp_path / "run", algo=algo, steps=1) + [
+        f'env.id="{PICK_ENV}"', "rollout.max_new_tokens=1", "rollout.group_size=8", "rollout.tasks_per_step=4",
+        "algo.lr=3e-3", "model.tiny_corpus_episodes=4"]
+    cfg = load_config(None, overrides)
+    model, tokenizer, _ = _initial_params(cfg)
+    chat = ChatTokenizer(tokenizer)
+    prompt = torch.tensor([chat.start_ids([Message("system", "Say a word with the letter a, like banana or cat."),
+                                           Message("user", "Your word?")])])
+    rewarded = torch.tensor(["a" in tokenizer.decode([i]).lower() for i in range(model.config.vocab_size)])
+
+    def mass_on_rewarded(m):
+        with torch.no_grad():
+            return float(torch.softmax(m(prompt).logits[0, -1].float(), -1)[rewarded].sum())
+
+    before = mass_on_rewarded(model)
+    result = train(cfg, model=model, tokenizer=tokenizer)
+    assert result.metrics[0]["reward/groups_with_signal"] > 0  # some samples hit, some missed
+    after = mass_on_rewarded(result.model)
+    assert after > before, (before, after)
