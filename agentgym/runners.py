@@ -125,9 +125,16 @@ class EnvSpec:
 
     env_id: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    registration: Any = None
+    """gymnasium's registry entry for env_id, taken in the parent. A worker process starts from a fresh interpreter,
+    so an env registered at run time (agentgym.register with a class, in a script or a test) is unknown there until
+    this entry is registered again; entry points that are "module:Class" strings or importable classes travel."""
 
     def __call__(self) -> gym.Env:
         from agentgym.registry import make
+
+        if self.registration is not None and self.env_id not in gym.registry:
+            gym.registry[self.env_id] = self.registration
 
         return make(self.env_id, **self.kwargs)
 
@@ -908,7 +915,7 @@ class RunnerPool:
         self.kind = kind
         if isinstance(env, str):
             _check_env_id(env)  # unknown ids fail here, in the caller, without building an env
-            factory: Callable[[], gym.Env] = EnvSpec(env, dict(env_kwargs or {}))
+            factory: Callable[[], gym.Env] = EnvSpec(env, dict(env_kwargs or {}), registration=gym.registry.get(env))
         elif callable(env):
             if env_kwargs:
                 raise ValueError("env_kwargs apply to a registered env id; with a factory, bind them into it "

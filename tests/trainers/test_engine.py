@@ -123,3 +123,23 @@ def test_sync_weights_hands_the_state_dict_to_load_weights():
     assert engine.sync_weights(Engine(), model) == "loaded"
     assert [name for name, _ in received] == ["weight", "bias"]
     assert torch.equal(received[0][1], model.weight) and torch.equal(received[1][1], model.bias)
+
+
+@pytest.mark.parametrize("executor", ["thread", "process"])
+def test_resume_is_exact_with_thread_and_process_env_runners(tmp_path, executor):
+    # The straight run steps its envs inline; the interrupted-and-resumed one on another runner kind. Per-episode
+    # sampling makes the runner irrelevant, and the resumed run must land on the same weights and metrics.
+    extra = ['credit.params={outcome="progress"}']
+    straight = train(load_config(None, tiny_overrides(tmp_path / "straight", algo="grpo", steps=4) + extra))
+    split = tiny_overrides(tmp_path / "split", algo="grpo", steps=4) + extra + [f"rollout.executor={executor}"]
+    train(load_config(None, split + ["run.steps=2"]))
+    resumed = train(load_config(None, split), resume=True)
+    params = dict(straight.model.named_parameters())
+    for name, p in resumed.model.named_parameters():
+        assert torch.allclose(p, params[name], atol=1e-6, rtol=0), name
+    rows_a, rows_b = _metrics_without_timings(tmp_path / "straight"), _metrics_without_timings(tmp_path / "split")
+    assert [r["step"] for r in rows_b] == [1, 2, 3, 4]
+    for ra, rb in zip(rows_a, rows_b):
+        assert ra.keys() == rb.keys()
+        for k in ra:
+            assert rb[k] == pytest.approx(ra[k], rel=1e-5, abs=1e-6), (k, ra["step"])
