@@ -131,10 +131,12 @@ class EnvSpec:
     this entry is registered again; entry points that are "module:Class" strings or importable classes travel."""
 
     def __call__(self) -> gym.Env:
-        from agentgym.registry import make
+        from agentgym.registry import list_envs, make
 
         if self.registration is not None and self.env_id not in gym.registry:
-            gym.registry[self.env_id] = self.registration
+            list_envs()  # load the built-ins and plugins first, so only an env that is really missing is added
+            if self.env_id not in gym.registry:
+                gym.registry[self.env_id] = self.registration
 
         return make(self.env_id, **self.kwargs)
 
