@@ -289,14 +289,14 @@ def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool 
                 use_cache=False)
     logits = out.logits[:, :-1].float() / temperature
     lp = logprobs_from_logits(logits, batch.input_ids[:, 1:])
-    b = batch.input_ids.shape[0]
-    logprobs = torch.cat([torch.zeros(b, 1, device=lp.device), lp], dim=1)
-    aligned = torch.cat([torch.zeros_like(logits[:, :1]), logits], dim=1)
-    states = None
-    if hidden:
-        h = out.hidden_states[-1]
-        states = torch.cat([torch.zeros_like(h[:, :1]), h[:, :-1]], dim=1)
-    return ForwardOut(logprobs=logprobs, logits=aligned, hidden=states)
+    # Logprobs and logits of token i come from position i - 1, and so does the state before token i (hidden).
+    states = _after_placeholder(out.hidden_states[-1][:, :-1]) if hidden else None
+    return ForwardOut(logprobs=_after_placeholder(lp), logits=_after_placeholder(logits), hidden=states)
+
+
+def _after_placeholder(x: torch.Tensor) -> torch.Tensor:
+    """x (one column short, column j about token j + 1) with a zero column 0 in front: column i is about token i."""
+    return torch.cat([torch.zeros_like(x[:, :1]), x], dim=1)
 
 
 @torch.no_grad()
