@@ -15,7 +15,7 @@ import numpy as np
 
 from agentgym.core import Task
 from agentgym.policies.base import Policy
-from agentgym.runners import RunnerKind
+from agentgym.runners import RunnerKind, RunnerPool
 from agentgym.rollout import invalid_action_rate, rollout
 from agentgym.types import Trajectory, write_jsonl
 
@@ -122,14 +122,23 @@ def select_tasks(env_id: str, split: str, n: int | None, env_kwargs: dict[str, A
 def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | None = None, group_size: int = 1,
              seed: int = 0, out_dir: str | None = None, max_turns: int | None = None, batch_size: int = 32,
              progress: bool = False, env_kwargs: dict[str, Any] | None = None,
-             policy_name: str = "policy", executor: RunnerKind = "inline") -> EvalResult:
+             policy_name: str = "policy", executor: RunnerKind = "inline", tasks: Sequence[Task] | None = None,
+             runners: RunnerPool | None = None, max_context_tokens: int | None = None) -> EvalResult:
     """Play n tasks of `split` (group_size times each) and summarise. With out_dir, write metrics.json,
     trajectories.jsonl (observation images as PNG files in images/ beside it) and report.html there.
-    executor: where each env lives ("inline", "thread", "process"; see agentgym.runners)."""
-    tasks = select_tasks(env_id, split, n, env_kwargs)
+
+    executor: where each env lives ("inline", "thread", "process"; see agentgym.runners). tasks: play exactly these
+    instead of the first n of the split (a trainer's held-out tasks). runners: play on this pool (a trainer's, whose
+    envs stay alive for the whole run) instead of runners made for this call. This is the one evaluation of the
+    project: `agentgym eval`, the trainers' periodic held-out checks and the demo all call it.
+    """
+    if tasks is None:
+        tasks = select_tasks(env_id, split, n, env_kwargs)
     t0 = time.time()
-    trajs = rollout(env_id, policy, tasks, group_size=group_size, seed=seed, max_turns=max_turns,
-                    batch_size=batch_size, progress=progress, env_kwargs=env_kwargs, executor=executor)
+    env: Any = runners if runners is not None else env_id
+    trajs = rollout(env, policy, list(tasks), group_size=group_size, seed=seed, max_turns=max_turns,
+                    max_context_tokens=max_context_tokens, batch_size=batch_size, progress=progress,
+                    env_kwargs=None if runners is not None else env_kwargs, executor=executor)
     elapsed = time.time() - t0
     metrics = eval_metrics(trajs, seed=seed)
     metrics["perf/eval_seconds"] = elapsed

@@ -32,7 +32,9 @@ def main() -> None:
 
     from agentgym.chat import tokenize_trajectory
     from agentgym.policies.scripted import OraclePolicy
-    from agentgym.trainers.common import env_tasks, load_pretrained, make_policy, play
+    from agentgym.trainers.data_order import env_tasks
+    from agentgym.trainers.model_setup import load_pretrained, make_policy
+    from agentgym.trainers.rollouts import play
     from agentgym.trainers.config import load_config
     from agentgym.trainers.credit.info_gain import answer_beliefs
 

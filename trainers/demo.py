@@ -137,7 +137,8 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     """
     import torch
 
-    from agentgym.trainers.common import build_model_and_tokenizer, env_tasks
+    from agentgym.trainers.data_order import env_tasks
+    from agentgym.trainers.model_setup import build_model_and_tokenizer
     from agentgym.trainers.run import train
 
     if min(sft_steps, rl_steps, heldout_tasks) < 1:
@@ -224,7 +225,7 @@ def max_action_tokens(cfg: TrainConfig, tokenizer: Any, tasks: Sequence[Any], ep
     of `generate` for every live episode)."""
     from agentgym.chat import tokenize_trajectory
     from agentgym.policies.scripted import OraclePolicy
-    from agentgym.trainers.common import play
+    from agentgym.trainers.rollouts import play
 
     demos = play(cfg, OraclePolicy(), list(tasks)[:episodes], group_size=1, seed=cfg.run.seed)
     lengths = [len(turn.completion_ids or ()) for d in demos if d.turns
@@ -238,7 +239,7 @@ def heldout_score(cfg: TrainConfig, model: Any, tokenizer: Any, n: int, out_dir:
     """Greedy success on the first n held-out tasks, with a 95% Wilson CI; writes metrics.json,
     trajectories.jsonl and report.html to out_dir."""
     from agentgym.evaluation import evaluate
-    from agentgym.trainers.common import make_policy
+    from agentgym.trainers.model_setup import make_policy
 
     was_training = model.training
     try:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentgym.trainers.advantages import broadcast_to_tokens
-from agentgym.trainers.common import CreditStep, make_batch, policy_gradient_update
+from agentgym.trainers.batching import make_batch
+from agentgym.trainers.credit_step import CreditStep
+from agentgym.trainers.update import policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
 from agentgym.trainers.padding import pad_id_of
 

@@ -23,7 +23,10 @@ from typing import Any
 import torch
 
 from agentgym.trainers.advantages import gae, place_on_last_tokens, whiten
-from agentgym.trainers.common import CreditStep, forward, make_batch, policy_gradient_update
+from agentgym.trainers.batching import make_batch
+from agentgym.trainers.credit_step import CreditStep
+from agentgym.trainers.forward import forward
+from agentgym.trainers.update import policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
 from agentgym.trainers.padding import pad_id_of
 

@@ -21,11 +21,14 @@ from typing import Any, Callable, Sequence
 import torch
 
 from agentgym.core import Task
-from agentgym.trainers import engine
-from agentgym.trainers.common import (build_model_and_tokenizer, env_runners, env_tasks, evaluate,
-                                      group_trajectories, load_pretrained, make_policy, pick_device, play,
-                                      tasks_for_step, trainable_parameters)
+from agentgym.trainers import checkpoints, rng
 from agentgym.trainers.config import ConfigError, TrainConfig, config_to_dict
+from agentgym.trainers.data_order import env_tasks, tasks_for_step
+from agentgym.trainers.metrics_log import MetricsLogger
+from agentgym.trainers.model_setup import (build_model_and_tokenizer, load_pretrained, make_policy, pick_device,
+                                           trainable_parameters)
+from agentgym.trainers.rollouts import env_runners, eval_model, group_trajectories, play
+from agentgym.trainers.weight_sync import sync_weights
 from agentgym.types import Trajectory
 
 
@@ -50,7 +53,7 @@ class Context:
 
     def rollout(self, tasks: Sequence[Task], *, group_size: int, step: int) -> list[Trajectory]:
         """Play `tasks` with the current weights. Sampling is seeded by (run seed, step): resumable exactly."""
-        seed = engine.step_seed(self.cfg.run.seed, step)
+        seed = rng.step_seed(self.cfg.run.seed, step)
         policy = self.rollout_policy(seed)
         self.model.eval()
         try:
@@ -97,14 +100,14 @@ class Context:
             # works for "tiny" and "smollm2" (which exist only in memory or as a GGUF file), for a resumed run, and
             # for any path or Hub name, and it guarantees the engine's architecture and tokenizer are the trainer's.
             start = self.run_dir / "vllm_init"
-            engine.save_model(self.model, start)
+            checkpoints.save_model(self.model, start)
             self.tokenizer.save_pretrained(start)
             r = self.cfg.rollout
             params = SamplingParams(temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else -1,
                                     max_tokens=r.max_new_tokens, logprobs=0)
             self._vllm_policy = VLLMPolicy(str(start), sampling_params=params)
         else:
-            engine.sync_weights(self._vllm_policy, self.model)
+            sync_weights(self._vllm_policy, self.model)
         return self._vllm_policy
 
     def reference_model(self) -> Any:
@@ -115,7 +118,7 @@ class Context:
             ref, _ = load_pretrained(str(ref_dir))
         else:
             ref = copy.deepcopy(self.model)
-            engine.save_model(ref, ref_dir)
+            checkpoints.save_model(ref, ref_dir)
         ref.to(self.device).eval()
         for p in ref.parameters():
             p.requires_grad_(False)
@@ -144,11 +147,11 @@ def train(cfg: TrainConfig, *, resume: bool = False, model: Any = None, tokenize
     SFT model); they are trained in place.
     """
     run_dir = Path(cfg.run.out_dir)
-    ckpt = engine.latest_checkpoint(run_dir) if resume else None
+    ckpt = checkpoints.latest_checkpoint(run_dir) if resume else None
     if resume and ckpt is None:
-        raise ConfigError(f"--resume: no checkpoint under {str(run_dir / engine.CHECKPOINT_DIR)!r}; run without "
+        raise ConfigError(f"--resume: no checkpoint under {str(run_dir / checkpoints.CHECKPOINT_DIR)!r}; run without "
                           "--resume to start fresh, or point run.out_dir at the run to continue")
-    engine.seed_everything(cfg.run.seed)
+    rng.seed_everything(cfg.run.seed)
     device = pick_device(cfg.model)
     train_tasks, eval_tasks = env_tasks(cfg.env)
     if ckpt is not None:
@@ -182,11 +185,11 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
                                                       lambda s: min(1.0, (s + 1) / warmup) if warmup else 1.0)
     start = 0
     if ckpt is not None:
-        start = engine.restore(engine.load_trainer_state(ckpt), optimizer=ctx.optimizer, scheduler=ctx.scheduler,
+        start = checkpoints.restore(checkpoints.load_trainer_state(ckpt), optimizer=ctx.optimizer, scheduler=ctx.scheduler,
                                extra_modules=extra)
         trainer.load_extra(ckpt)
 
-    logger = engine.MetricsLogger(run_dir, tensorboard=cfg.run.tensorboard,
+    logger = MetricsLogger(run_dir, tensorboard=cfg.run.tensorboard,
                                   resume_step=start if ckpt is not None else None)
     from tqdm.auto import tqdm
 
@@ -201,7 +204,7 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
             metrics["perf/step_s"] = time.time() - t0
             metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
             if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
-                metrics.update(evaluate(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks], runners=ctx.runners))
+                metrics.update(eval_model(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks], runners=ctx.runners))
             logger.log(step + 1, metrics)
             history.append({"step": step + 1, **metrics})
             bar.update(1)
@@ -211,7 +214,7 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
                 on_step(step + 1, metrics)
             done = step + 1 == cfg.run.steps
             if done or (cfg.run.save_every and (step + 1) % cfg.run.save_every == 0):
-                last_ckpt = engine.save_checkpoint(run_dir, step + 1, model=model, tokenizer=tokenizer,
+                last_ckpt = checkpoints.save_checkpoint(run_dir, step + 1, model=model, tokenizer=tokenizer,
                                                    optimizer=ctx.optimizer, scheduler=ctx.scheduler,
                                                    extra_modules=extra, estimator=trainer.estimator,
                                                    keep=cfg.run.keep_checkpoints)

@@ -18,7 +18,9 @@ from typing import Any
 
 import torch
 
-from agentgym.trainers.common import forward, make_batch, step_indices
+from agentgym.trainers.batching import make_batch
+from agentgym.trainers.data_order import step_indices
+from agentgym.trainers.forward import forward
 from agentgym.trainers.config import AlgoConfig, ConfigError, TrainConfig
 from agentgym.trainers.padding import pad_id_of
 
@@ -53,7 +55,7 @@ class Trainer:
     def __init__(self, ctx: Any):
         from agentgym.chat import tokenize_trajectory
         from agentgym.policies.scripted import OraclePolicy
-        from agentgym.trainers.common import play
+        from agentgym.trainers.rollouts import play
 
         self.ctx = ctx
         self.cfg: TrainConfig = ctx.cfg

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as e:
         print(f"agentgym train: error: {e}", file=sys.stderr)
         return 2
-    from agentgym.trainers.common import evaluate
+    from agentgym.trainers.rollouts import eval_model
     from agentgym.trainers.run import train
 
     t0 = time.time()
@@ -45,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"trained {cfg.algo.name} for {cfg.run.steps} steps in {time.time() - t0:.1f} s; last step: "
           + ", ".join(f"{k}={v:.4g}" for k, v in shown.items()))
     if not args.no_eval:
-        from agentgym.trainers.common import env_tasks
+        from agentgym.trainers.data_order import env_tasks
 
         _, heldout = env_tasks(cfg.env)
-        ev = evaluate(cfg, result.model, result.tokenizer, heldout[: cfg.run.eval_tasks])
+        ev = eval_model(cfg, result.model, result.tokenizer, heldout[: cfg.run.eval_tasks])
         print(f"held-out success: {ev['eval/success_rate']:.3f} on {min(len(heldout), cfg.run.eval_tasks)} tasks")
     print(f"run dir: {result.run_dir} (metrics.jsonl, tb/, checkpoints/: latest {result.checkpoint})")
     return 0

@@ -1,7 +1,7 @@
 import pytest
 from toy_envs import CrashingEnv, GuessNumberEnv, SlowEnv, ThreadAffineGuessEnv, UnicodeImageEnv
 
-from agentgym.policies.scripted import OraclePolicy, RandomPolicy, ScriptedPolicy
+from agentgym.policies.scripted import OraclePolicy, ScriptedPolicy
 from agentgym.rollout import rollout, rollout_metrics
 from agentgym.runners import RunnerPool
 from agentgym.types import Completion, read_jsonl, write_jsonl

@@ -124,7 +124,8 @@ def test_logprobs_from_logits_matches_log_softmax():
 def test_value_of_token_i_reads_the_state_before_it(tiny_chatml):
     """PPO's V for token i comes from the hidden state before token i: changing token i alone leaves it unchanged
     (and changes the value of token i + 1, which does see it)."""
-    from agentgym.trainers.common import Batch, forward
+    from agentgym.trainers.batching import Batch
+    from agentgym.trainers.forward import forward
     from agentgym.trainers.ppo import ValueHead
 
     model, _ = tiny_chatml

@@ -14,7 +14,8 @@ from agentgym.trainers.run import train
 
 
 def _initial_params(cfg):
-    from agentgym.trainers.common import build_model_and_tokenizer, env_tasks
+    from agentgym.trainers.data_order import env_tasks
+    from agentgym.trainers.model_setup import build_model_and_tokenizer
 
     train_tasks, _ = env_tasks(cfg.env)
     model, tokenizer = build_model_and_tokenizer(cfg, train_tasks)
@@ -141,7 +142,7 @@ def test_every_recipe_loads_and_names_its_command():
 
 def test_ppo_refuses_advantage_only_credit_at_runtime_too(tmp_path):
     # The config check covers gigpo; the runtime check covers any result without rewards.
-    from agentgym.trainers.common import CreditStep
+    from agentgym.trainers.credit_step import CreditStep
     from agentgym.trainers.credit import CreditResult
 
     step = CreditStep.__new__(CreditStep)
@@ -179,7 +180,7 @@ def test_progress_fit_data_that_does_not_exist_says_so(tmp_path):
 def test_errored_episodes_are_dropped_or_trained_with_the_penalty(tmp_path):
     from _trainer_helpers import CRASHY_KEYWORD_ENV
 
-    from agentgym.trainers.common import group_trajectories, penalised_error
+    from agentgym.trainers.rollouts import group_trajectories, penalised_error
     from agentgym.trainers.credit import episode_outcome
     from agentgym.types import read_jsonl
 

@@ -8,14 +8,16 @@ import pytest
 import torch
 
 from _trainer_helpers import tiny_overrides
-from agentgym.trainers import engine
+from agentgym.trainers import checkpoints
+from agentgym.trainers.metrics_log import MetricsLogger, read_metrics
+from agentgym.trainers.weight_sync import sync_weights
 from agentgym.trainers.config import ConfigError, load_config
 from agentgym.trainers.run import train
 
 
 def _metrics_without_timings(run_dir):
     return [{k: v for k, v in row.items() if not k.startswith("perf/") or k in ("perf/lr", "perf/tokens")}
-            for row in engine.read_metrics(run_dir)]
+            for row in read_metrics(run_dir)]
 
 
 @pytest.mark.parametrize("algo", ["grpo", "ppo"])
@@ -28,7 +30,7 @@ def test_resume_continues_exactly(tmp_path, algo):
     split = tiny_overrides(tmp_path / "split", algo=algo, method=method, steps=4) + extra
     # The interrupted run: 2 steps with a checkpoint at step 2 ...
     train(load_config(None, split + ["run.steps=2"]))
-    assert engine.latest_checkpoint(tmp_path / "split").name == "step_2"
+    assert checkpoints.latest_checkpoint(tmp_path / "split").name == "step_2"
     # ... then resume to 4, a fresh process' worth of objects (model, optimizer, RNG all from the checkpoint).
     torch.manual_seed(12345)  # whatever the global RNG holds now must not matter
     result_b = train(load_config(None, split), resume=True)
@@ -57,8 +59,8 @@ def test_checkpoints_are_pruned_and_hold_the_state(tmp_path):
     cfg = load_config(None, tiny_overrides(tmp_path / "run", algo="sft", steps=3)
                       + ["run.save_every=1", "run.keep_checkpoints=2", "algo.oracle_episodes=4", "algo.batch_size=2"])
     result = train(cfg)
-    assert [p.name for p in engine.list_checkpoints(tmp_path / "run")] == ["step_2", "step_3"]
-    state = engine.load_trainer_state(result.checkpoint)
+    assert [p.name for p in checkpoints.list_checkpoints(tmp_path / "run")] == ["step_2", "step_3"]
+    state = checkpoints.load_trainer_state(result.checkpoint)
     assert state["step"] == 3
     assert set(state["rng"]) >= {"python", "numpy", "torch"}
     assert state["optimizer"]["state"], "AdamW moments must be saved"
@@ -67,7 +69,7 @@ def test_checkpoints_are_pruned_and_hold_the_state(tmp_path):
 
 def test_data_order_is_a_function_of_seed_and_step():
     from agentgym.core import Task
-    from agentgym.trainers.common import tasks_for_step
+    from agentgym.trainers.data_order import tasks_for_step
 
     tasks = [Task(id=str(i), split="train") for i in range(5)]
     epoch0 = [t.id for s in range(5) for t in tasks_for_step(tasks, 1, seed=3, step=s)]
@@ -80,7 +82,7 @@ def test_data_order_is_a_function_of_seed_and_step():
 def test_data_order_is_pinned():
     # The order runs have always used (numpy's default_rng([seed, epoch]).permutation(n)); GRPO/RLOO/PPO tasks and
     # SFT demonstrations both follow it, so a change here changes what every existing config trains on.
-    from agentgym.trainers.common import epoch_order, step_indices
+    from agentgym.trainers.data_order import epoch_order, step_indices
 
     assert epoch_order(5, seed=3, epoch=0).tolist() == [4, 2, 1, 3, 0]
     assert epoch_order(5, seed=3, epoch=1).tolist() == [1, 4, 0, 2, 3]
@@ -88,14 +90,14 @@ def test_data_order_is_pinned():
 
 
 def test_metrics_logger_drops_lines_after_the_resume_step(tmp_path):
-    log = engine.MetricsLogger(tmp_path, tensorboard=True)
+    log = MetricsLogger(tmp_path, tensorboard=True)
     for s in (1, 2, 3):
         log.log(s, {"loss/policy": float(s), "rollout/success_rate": torch.tensor(0.5)})
     log.close()
-    assert [r["step"] for r in engine.read_metrics(tmp_path)] == [1, 2, 3]
-    assert engine.read_metrics(tmp_path)[0]["rollout/success_rate"] == 0.5
+    assert [r["step"] for r in read_metrics(tmp_path)] == [1, 2, 3]
+    assert read_metrics(tmp_path)[0]["rollout/success_rate"] == 0.5
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
-    engine.MetricsLogger(tmp_path, tensorboard=False, resume_step=2).close()
+    MetricsLogger(tmp_path, tensorboard=False, resume_step=2).close()
     assert [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()] == [1, 2]
 
 
@@ -107,9 +109,9 @@ def test_sync_weights_is_free_for_a_shared_model_and_refuses_others():
 
     shared = Shared()
     shared.model = model
-    assert engine.sync_weights(shared, model) == "shared"
+    assert sync_weights(shared, model) == "shared"
     with pytest.raises(TypeError, match="neither shares the training model"):
-        engine.sync_weights(object(), model)
+        sync_weights(object(), model)
 
 
 def test_sync_weights_hands_the_state_dict_to_load_weights():
@@ -120,7 +122,7 @@ def test_sync_weights_hands_the_state_dict_to_load_weights():
         def load_weights(self, named_tensors):
             received.extend(named_tensors)
 
-    assert engine.sync_weights(Engine(), model) == "loaded"
+    assert sync_weights(Engine(), model) == "loaded"
     assert [name for name, _ in received] == ["weight", "bias"]
     assert torch.equal(received[0][1], model.weight) and torch.equal(received[1][1], model.bias)
 

@@ -1,0 +1,51 @@
+"""Forward passes of the training model on a Batch, shifted so that column i is about token i: its logprob, its
+logits, and the hidden state before it (what PPO's value of token i reads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from agentgym.trainers.batching import Batch
+from agentgym.trainers.losses import logprobs_from_logits
+
+
+@dataclass
+class ForwardOut:
+    logprobs: torch.Tensor
+    """[B, L]: log p(token i | tokens < i) at the sampling temperature; column 0 is 0."""
+    logits: torch.Tensor
+    """[B, L, V] aligned like logprobs (row i scores token i; row 0 is a zero placeholder)."""
+    hidden: torch.Tensor | None = None
+    """[B, L, H] aligned like logprobs: row i is the last hidden state at position i - 1, the state BEFORE token i
+    (row 0 is a zero placeholder). PPO's value of token i reads it, so the baseline never sees the action it judges
+    (verl's critic reads one position earlier for the same reason)."""
+
+
+def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool = False) -> ForwardOut:
+    """One forward pass of the training model on a batch, shifted so that position i scores token i."""
+    out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, output_hidden_states=hidden,
+                use_cache=False)
+    logits = out.logits[:, :-1].float() / temperature
+    lp = logprobs_from_logits(logits, batch.input_ids[:, 1:])
+    # Logprobs and logits of token i come from position i - 1, and so does the state before token i (hidden).
+    states = _after_placeholder(out.hidden_states[-1][:, :-1]) if hidden else None
+    return ForwardOut(logprobs=_after_placeholder(lp), logits=_after_placeholder(logits), hidden=states)
+
+
+def _after_placeholder(x: torch.Tensor) -> torch.Tensor:
+    """x (one column short, column j about token j + 1) with a zero column 0 in front: column i is about token i."""
+    return torch.cat([torch.zeros_like(x[:, :1]), x], dim=1)
+
+
+@torch.no_grad()
+def recompute_logprobs(model: Any, batch: Batch, micro_batch_size: int, temperature: float) -> torch.Tensor:
+    """Logprobs of the batch under `model` (no grad), micro-batched; [B, L] like batch.input_ids."""
+    out = torch.zeros_like(batch.old_logprobs)
+    for start in range(0, len(batch), micro_batch_size):
+        mb = batch.slice(start, start + micro_batch_size)
+        lp = forward(model, mb, temperature=temperature).logprobs
+        out[start:start + micro_batch_size, : lp.shape[1]] = lp.to(out.device) * mb.loss_mask.to(out.device)
+    return out
