@@ -20,6 +20,12 @@ Tokens of the delta come from tokenising the whole rendering and slicing off the
 model would see in a full re-render. When that slice is not clean (the prefix's tokens are not a prefix of the full
 rendering's tokens, e.g. a BPE merge across the cut), we tokenise the delta string on its own instead: still a
 faithful rendering of the env's reply, only possibly tokenised differently from a full re-render at the seam.
+
+Windowed history (`history="window"`, `window_turns=K`) is the other layout, for episodes longer than a context: each
+turn's prompt is rendered afresh from the system prompt, the task (the first observation) and the last K turns (see
+`window_messages`), and the policy generates from exactly those ids (WindowTokens). Each turn is then its own
+training row (its prompt ids, mask 0, and its completion ids, mask 1), the step-wise layout of verl-agent's memory
+and SkyRL. Older turns are re-rendered from their text in later prompts, which is what the policy saw there.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentgym.types import Completion, Message, Trajectory
+from agentgym.types import Completion, HistoryMode, Message, Trajectory
 
 # Words unlikely to interact with anything the template does around them (no whitespace at the ends, no markup).
 _STAND_IN_USER = "stand-in question"
@@ -170,13 +176,78 @@ class EpisodeTokens:
         return delta
 
 
-def tokenize_trajectory(traj: Trajectory, tokenizer: Any) -> Trajectory:
+def window_messages(messages: Sequence[Message], window_turns: int) -> list[Message]:
+    """The messages a windowed-history turn is prompted with: the head of the conversation (everything up to and
+    including the first user message: the system prompt and the task), then the last `window_turns` turns (each an
+    assistant action and the env's reply to it), ending with the current observation. window_turns=0 keeps the head
+    and the current observation only. With fewer turns played than the window, this is the whole conversation."""
+    if window_turns < 0:
+        raise ValueError(f"window_turns must be >= 0, got {window_turns}")
+    messages = list(messages)
+    first_user = next((i for i, m in enumerate(messages) if m.role == "user"), None)
+    if first_user is None:
+        return messages
+    head, rest = messages[: first_user + 1], messages[first_user + 1:]
+    actions = [i for i, m in enumerate(rest) if m.role == "assistant"]
+    if len(actions) <= window_turns:
+        return head + rest
+    cut = actions[-window_turns] if window_turns > 0 else actions[-1] + 1
+    return head + rest[cut:]
+
+
+class WindowTokens:
+    """A windowed-history episode as a token-level policy sees it: `ids` is the current turn's whole prompt, rendered
+    from window_messages(conversation, window_turns) with the generation prompt. Same interface as EpisodeTokens
+    (ids, add_completion, add_messages), so the rollout drives both alike."""
+
+    def __init__(self, chat: ChatTokenizer, messages: Sequence[Message], window_turns: int):
+        if window_turns < 0:
+            raise ValueError(f"window_turns must be >= 0, got {window_turns}")
+        self.chat = chat
+        self.window_turns = window_turns
+        self.conversation: list[Message] = list(messages)
+        self.ids: list[int] = chat.start_ids(self.messages)
+
+    @property
+    def messages(self) -> list[Message]:
+        """The windowed messages the current prompt renders."""
+        return window_messages(self.conversation, self.window_turns)
+
+    def add_completion(self, completion: Completion) -> None:
+        """The action joins the conversation as text; later windows render it afresh."""
+        if completion.token_ids is None:
+            raise ValueError("WindowTokens.add_completion needs Completion.token_ids (a token-level policy); got None")
+        self.conversation.append(Message("assistant", completion.text))
+
+    def add_messages(self, messages: Sequence[Message]) -> list[int]:
+        """Add the env's reply and return the next turn's whole prompt (the new window)."""
+        self.conversation += list(messages)
+        self.ids = self.chat.start_ids(self.messages)
+        return list(self.ids)
+
+
+def episode_tokens(chat: ChatTokenizer, messages: Sequence[Message], *, history: HistoryMode = "full",
+                   window_turns: int = 2) -> EpisodeTokens | WindowTokens:
+    """The token state of a new episode for `history` ("full": one growing sequence; "window": a fresh prompt of
+    the last window_turns turns at every turn)."""
+    if history == "full":
+        return EpisodeTokens(chat, messages)
+    if history == "window":
+        return WindowTokens(chat, messages, window_turns)
+    raise ValueError(f"history must be 'full' or 'window', got {history!r}")
+
+
+def tokenize_trajectory(traj: Trajectory, tokenizer: Any, *, history: HistoryMode = "full",
+                        window_turns: int = 2) -> Trajectory:
     """A copy of a text-only trajectory (oracle, scripted, API) whose turns carry prompt_ids and completion_ids.
 
-    Turn i's completion is the tokens of the i-th assistant message + end-of-turn; its prompt is the start ids
-    (first turn) or the delta of the messages between the previous assistant message and this one. logprobs stay
-    None (no policy distribution to report). `tokenizer` is a transformers tokenizer or a ChatTokenizer.
+    Turn i's completion is the tokens of the i-th assistant message + end-of-turn. Its prompt is, in "full" history,
+    the start ids (first turn) or the delta of the messages between the previous assistant message and this one; in
+    "window" history, the whole windowed prompt (window_messages of the conversation before it). logprobs stay None
+    (no policy distribution to report). `tokenizer` is a transformers tokenizer or a ChatTokenizer.
     """
+    if history not in ("full", "window"):
+        raise ValueError(f"history must be 'full' or 'window', got {history!r}")
     chat = tokenizer if isinstance(tokenizer, ChatTokenizer) else ChatTokenizer(tokenizer)
     assistant_at = [i for i, m in enumerate(traj.messages) if m.role == "assistant"]
     if len(assistant_at) != len(traj.turns):
@@ -185,10 +256,15 @@ def tokenize_trajectory(traj: Trajectory, tokenizer: Any) -> Trajectory:
             "messages; tokenize_trajectory needs one assistant message (the action) per turn"
         )
     out = copy.deepcopy(traj)
+    out.history = history
+    out.final_prompt_ids = None
     previous_end = 0
     for turn, at in zip(out.turns, assistant_at):
-        context = traj.messages[previous_end:at]
-        turn.prompt_ids = chat.start_ids(context) if previous_end == 0 else chat.delta_ids(context)
+        if history == "window":
+            turn.prompt_ids = chat.start_ids(window_messages(traj.messages[:at], window_turns))
+        else:
+            context = traj.messages[previous_end:at]
+            turn.prompt_ids = chat.start_ids(context) if previous_end == 0 else chat.delta_ids(context)
         turn.completion_ids = chat.encode(traj.messages[at].text) + list(chat.end_of_turn_ids)
         turn.logprobs = None
         previous_end = at + 1

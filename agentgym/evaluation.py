@@ -17,7 +17,7 @@ from agentgym.core import Task
 from agentgym.policies.base import Policy
 from agentgym.runners import RunnerKind, RunnerPool
 from agentgym.rollout import invalid_action_rate, rollout
-from agentgym.types import Trajectory, write_jsonl
+from agentgym.types import HistoryMode, Trajectory, write_jsonl
 
 
 @dataclass
@@ -123,13 +123,15 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
              seed: int = 0, out_dir: str | None = None, max_turns: int | None = None, batch_size: int = 32,
              progress: bool = False, env_kwargs: dict[str, Any] | None = None,
              policy_name: str = "policy", executor: RunnerKind = "inline", tasks: Sequence[Task] | None = None,
-             runners: RunnerPool | None = None, max_context_tokens: int | None = None) -> EvalResult:
+             runners: RunnerPool | None = None, max_context_tokens: int | None = None,
+             history: HistoryMode = "full", window_turns: int = 2) -> EvalResult:
     """Play n tasks of `split` (group_size times each) and summarise. With out_dir, write metrics.json,
     trajectories.jsonl (observation images as PNG files in images/ beside it) and report.html there.
 
     executor: where each env lives ("inline", "thread", "process"; see agentgym.runners). tasks: play exactly these
     instead of the first n of the split (a trainer's held-out tasks). runners: play on this pool (a trainer's, whose
-    envs stay alive for the whole run) instead of runners made for this call. This is the one evaluation of the
+    envs stay alive for the whole run) instead of runners made for this call. history / window_turns: how each
+    turn's prompt is built (agentgym.rollout.rollout). This is the one evaluation of the
     project: `agentgym eval`, the trainers' periodic held-out checks and the demo all call it.
     """
     if tasks is None:
@@ -138,7 +140,8 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     env: Any = runners if runners is not None else env_id
     trajs = rollout(env, policy, list(tasks), group_size=group_size, seed=seed, max_turns=max_turns,
                     max_context_tokens=max_context_tokens, batch_size=batch_size, progress=progress,
-                    env_kwargs=None if runners is not None else env_kwargs, executor=executor)
+                    env_kwargs=None if runners is not None else env_kwargs, executor=executor,
+                    history=history, window_turns=window_turns)
     elapsed = time.time() - t0
     metrics = eval_metrics(trajs, seed=seed)
     metrics["perf/eval_seconds"] = elapsed
@@ -147,7 +150,9 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
         meta = {"env": env_id, "split": split, "n": n, "group_size": group_size, "seed": seed,
-                "policy": policy_name, "env_kwargs": env_kwargs or {}, "executor": executor}
+                "policy": policy_name, "env_kwargs": env_kwargs or {}, "executor": executor, "history": history}
+        if history == "window":
+            meta["window_turns"] = window_turns
         paths = {"metrics": os.path.join(out_dir, "metrics.json"),
                  "trajectories": os.path.join(out_dir, "trajectories.jsonl"),
                  "report": os.path.join(out_dir, "report.html")}

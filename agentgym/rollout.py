@@ -28,7 +28,7 @@ from agentgym.core import Task
 from agentgym.policies.base import Conversation, Policy
 from agentgym.runners import (EnvRunner, RunnerCallError, RunnerDied, RunnerKind, RunnerPool, RunnerTimeout,
                               wait)
-from agentgym.types import Completion, Message, Observation, Trajectory, Turn, TurnError
+from agentgym.types import Completion, HistoryMode, Message, Observation, Trajectory, Turn, TurnError
 
 EnvFactory = Callable[[], gym.Env]
 
@@ -56,13 +56,16 @@ class _Episode:
     completion: Completion | None = None
     """The completion whose step is running."""
     started: float = 0.0
+    history: HistoryMode = "full"
+    window_turns: int = 2
 
 
 def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[Task | str], *, group_size: int = 1,
             max_turns: int | None = None, max_context_tokens: int | None = None, batch_size: int = 32,
             executor: RunnerKind = "inline", seed: int = 0, split: str | None = None, progress: bool = False,
             env_kwargs: dict[str, Any] | None = None, step_wait_s: float = 1.0,
-            step_timeout_s: float | None = 600.0) -> list[Trajectory]:
+            step_timeout_s: float | None = 600.0, history: HistoryMode = "full",
+            window_turns: int = 2) -> list[Trajectory]:
     """Play every task `group_size` times with `policy`; return trajectories ordered by task, then group member.
 
     env: a registered id, a factory returning a fresh env, or a RunnerPool (its runners persist across calls: a
@@ -75,6 +78,9 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
     step_wait_s: the longest a loop waits for slow env steps before generating for the ready episodes.
     step_timeout_s: a reset or step still running after this long kills its runner and ends the episode with a
     "timeout" error.
+    history: "full" (each turn is prompted with the whole episode so far, one growing token sequence) or "window"
+    (each turn is prompted with the system prompt, the task and the last `window_turns` turns, rendered afresh;
+    agentgym.chat.window_messages). Message-level policies get the same windowed messages.
     """
     if group_size < 1:
         raise ValueError(f"group_size must be >= 1, got {group_size}")
@@ -82,6 +88,10 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if max_turns is not None and max_turns < 1:
         raise ValueError(f"max_turns must be >= 1 or None, got {max_turns}")
+    if history not in ("full", "window"):
+        raise ValueError(f"history must be 'full' or 'window', got {history!r}")
+    if window_turns < 0:
+        raise ValueError(f"window_turns must be >= 0, got {window_turns}")
     if max_context_tokens is not None and max_context_tokens < 1:
         raise ValueError(f"max_context_tokens must be >= 1 or None, got {max_context_tokens}")
     pool, owned = _pool_for(env, executor, env_kwargs)
@@ -117,7 +127,7 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
             # START: new episodes take runners (free ones first) and begin their resets.
             starting = []
             while queue and len(live) + len(starting) < batch_size:
-                starting.append(_new_episode(queue.pop(), jobs, seed, env_id))
+                starting.append(_new_episode(queue.pop(), jobs, seed, env_id, history, window_turns))
             if starting:
                 live += starting
                 try:
@@ -206,12 +216,16 @@ def _step_episode(env: gym.Env, action: str) -> tuple[Any, float, bool, bool, di
 # ---------------------------------------------------------------------------------------------------------------------
 # one episode's steps
 # ---------------------------------------------------------------------------------------------------------------------
-def _new_episode(job: int, jobs: list[tuple[Task | str, int, int]], seed: int, env_id: str) -> _Episode:
+def _new_episode(job: int, jobs: list[tuple[Task | str, int, int]], seed: int, env_id: str, history: HistoryMode,
+                 window_turns: int) -> _Episode:
     task, group, _ = jobs[job]
     ep_seed = seed + job
     task_id = task.id if isinstance(task, Task) else str(task)
-    traj = Trajectory(env_id=env_id, task_id=task_id, seed=ep_seed, group=group)
-    return _Episode(job=job, task=task, group=group, seed=ep_seed, traj=traj, started=time.time())
+    traj = Trajectory(env_id=env_id, task_id=task_id, seed=ep_seed, group=group, history=history)
+    if history == "window":
+        traj.metadata["window_turns"] = window_turns
+    return _Episode(job=job, task=task, group=group, seed=ep_seed, traj=traj, started=time.time(), history=history,
+                    window_turns=window_turns)
 
 
 def _submit(ep: _Episode, what: str, fn: Callable[..., Any], *args: Any) -> None:
@@ -276,10 +290,11 @@ def _begin(ep: _Episode, value: Any, chat: Any) -> None:
     ep.messages = ([Message("system", system)] if system else []) + [Message("user", ep.observation.content())]
     ep.traj.messages = list(ep.messages)
     if chat is not None:
-        from agentgym.chat import EpisodeTokens
+        from agentgym.chat import episode_tokens
 
         ep.tokens = _guard("policy_error", "rendering the first prompt with the chat template failed",
-                           lambda: EpisodeTokens(chat, ep.messages))
+                           lambda: episode_tokens(chat, ep.messages, history=ep.history,
+                                                  window_turns=ep.window_turns))
         ep.next_prompt_ids = list(ep.tokens.ids)
 
 
@@ -304,6 +319,12 @@ def _after_step(ep: _Episode, comp: Completion, out: Any, chat: Any, max_turns: 
         ep.traj.final_images = list(observation.images)
         if truncated:
             ep.traj.metadata["truncated_reason"] = info.get("terminated_reason") or "env"
+            if not terminated and ep.tokens is not None:
+                # The state the limit cut, laid out as the next prompt would have been: its value bootstraps GAE.
+                _guard("policy_error", "appending the completion's tokens failed", lambda: ep.tokens.add_completion(comp))
+                ep.traj.final_prompt_ids = _guard(
+                    "policy_error", "rendering the final observation with the chat template failed",
+                    lambda: list(ep.tokens.add_messages([Message("user", observation.content())])))
         finish(ep)
         return
     ep.observation = observation
@@ -324,6 +345,8 @@ def _truncate(ep: _Episode, reason: str) -> None:
     ep.traj.metadata["final_observation"] = ep.observation.text
     ep.traj.final_images = list(ep.observation.images)
     if ep.traj.turns:
+        if ep.tokens is not None:
+            ep.traj.final_prompt_ids = list(ep.next_prompt_ids or [])  # the reply no turn got to act on
         last = ep.traj.turns[-1]
         last.truncated = True
         last.info = dict(last.info, terminated_reason=reason)
@@ -332,7 +355,7 @@ def _truncate(ep: _Episode, reason: str) -> None:
 def _act(policy: Policy, batch: list[_Episode]) -> list[Completion | TurnError]:
     """One completion (or the error that stopped it) per episode. A failure of the batched call is retried for each
     conversation alone, so one poisoned conversation fails alone."""
-    convs = [Conversation(messages=list(ep.messages), prompt_ids=list(ep.tokens.ids) if ep.tokens else None,
+    convs = [Conversation(messages=_shown_messages(ep), prompt_ids=list(ep.tokens.ids) if ep.tokens else None,
                           info={k: v for k, v in ep.info.items() if not k.startswith("_")}, seed=ep.seed,
                           turn=len(ep.traj.turns), max_new_tokens=ep.max_new_tokens, runner=ep.runner)
              for ep in batch]
@@ -348,6 +371,15 @@ def _act(policy: Policy, batch: list[_Episode]) -> list[Completion | TurnError]:
         except Exception as e:
             out.append(_policy_error(e))
     return out
+
+
+def _shown_messages(ep: _Episode) -> list[Message]:
+    """The messages the policy is prompted with this turn: the whole conversation, or its window."""
+    if ep.history == "window":
+        from agentgym.chat import window_messages
+
+        return window_messages(ep.messages, ep.window_turns)
+    return list(ep.messages)
 
 
 def _checked(completions: Any, n: int) -> list[Completion | TurnError]:

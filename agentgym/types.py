@@ -23,6 +23,9 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 ErrorKind = Literal["env_error", "policy_error", "timeout", "context_limit", "parse_error"]
 
+HistoryMode = Literal["full", "window"]
+"""How a turn's prompt is built: the whole episode so far ("full") or a window of the last K turns ("window")."""
+
 IMAGES_DIR = "images"
 """Folder, beside a trajectories JSONL file, that holds its observations' images as PNG files."""
 
@@ -311,6 +314,49 @@ class Turn:
 
 
 @dataclass
+class TokenRow:
+    """One training row of an episode: token ids with the loss mask and sampling logprobs in parallel, and where each
+    of its turns' completions sits. A "full"-history episode is one row; a "window"-history episode has one per
+    turn (trainers read both the same way)."""
+
+    ids: list[int]
+    mask: list[int]
+    """1 on tokens the policy generated, 0 on prompt and environment tokens."""
+    logprobs: list[float] | None
+    """Sampling logprobs (0.0 on masked tokens); None when a turn of the row has none (oracle, scripted)."""
+    spans: list[tuple[int, int]]
+    """[start, end) of each completion in the row, parallel to `turns`."""
+    turns: list[int]
+    """Index (in Trajectory.turns) of each completion's turn."""
+    ends_in_final_state: bool = False
+    """True when the row ends with Trajectory.final_prompt_ids: the state after its last token is where a limit cut
+    the episode."""
+
+    @classmethod
+    def of_turns(cls, turns: list[Turn], indices: list[int]) -> TokenRow:
+        ids: list[int] = []
+        mask: list[int] = []
+        logprobs: list[float] | None = []
+        spans = []
+        for t in turns:
+            prompt, completion = list(t.prompt_ids), list(t.completion_ids)  # type: ignore[arg-type]
+            ids += prompt
+            spans.append((len(ids), len(ids) + len(completion)))
+            ids += completion
+            mask += [0] * len(prompt) + [1] * len(completion)
+            if logprobs is not None and t.logprobs is not None and len(t.logprobs) == len(completion):
+                logprobs += [0.0] * len(prompt) + list(t.logprobs)
+            else:
+                logprobs = None
+        return cls(ids=ids, mask=mask, logprobs=logprobs, spans=spans, turns=list(indices))
+
+    def require_logprobs(self, task_id: str) -> None:
+        if self.logprobs is None:
+            raise ValueError(f"a turn of task {task_id!r} has no logprobs for its completion tokens (turns "
+                             f"{self.turns}); it was not sampled by a token-level policy")
+
+
+@dataclass
 class Trajectory:
     """One episode: the task, the conversation, every turn, and how it ended."""
 
@@ -333,6 +379,16 @@ class Trajectory:
     """Free-form, JSON-typed: seconds, final_observation (text), truncated_reason, turn_advantages, ..."""
     final_images: list[Image] = field(default_factory=list)
     """Images of the observation the episode ended on (its text is metadata["final_observation"])."""
+    history: HistoryMode = "full"
+    """How the turns' token ids are laid out. "full": one growing sequence; each turn's prompt_ids is the chat
+    prefix (first turn) or the env's reply as a delta after the previous completion. "window": each turn's prompt_ids
+    is the whole prompt that turn was generated from (system prompt, task and the last K turns, rendered afresh),
+    so each turn is its own training row. `token_rows()` reads both."""
+    final_prompt_ids: list[int] | None = None
+    """Token-level policies, episodes cut by a limit (truncated, not terminated): the ids of the state the episode
+    ended in, laid out as the next turn's prompt_ids would have been (a delta in "full" history, the whole windowed
+    prompt in "window" history). The value of the state where a limit cut the episode is read after them (PPO's
+    GAE bootstraps with it). None otherwise."""
 
     # -- derived views -------------------------------------------------------------------------------------------------
     @property
@@ -352,41 +408,53 @@ class Trajectory:
     def has_tokens(self) -> bool:
         return bool(self.turns) and all(t.prompt_ids is not None and t.completion_ids is not None for t in self.turns)
 
-    def token_ids(self) -> list[int]:
-        """The episode's full token sequence (prompt/env deltas and completions, in order)."""
+    def token_rows(self, *, with_final: bool = False) -> list[TokenRow]:
+        """The episode's training rows: one for "full" history (the whole sequence), one per turn for "window".
+
+        with_final: also lay out final_prompt_ids, when the episode has them (a limit cut it): appended to the last
+        row in "full" history, as a row of their own (no policy token) in "window" history; that row's
+        `ends_in_final_state` is True, and the state after its last token is the one the limit cut.
+        """
         self._require_tokens()
-        ids: list[int] = []
-        for t in self.turns:
-            ids += t.prompt_ids + t.completion_ids  # type: ignore[operator]
-        return ids
+        final = self.final_prompt_ids if with_final else None
+        if self.history == "window":
+            rows = [TokenRow.of_turns([t], [i]) for i, t in enumerate(self.turns)]
+            if final is not None:
+                rows.append(TokenRow(ids=list(final), mask=[0] * len(final), logprobs=[0.0] * len(final), spans=[],
+                                     turns=[], ends_in_final_state=True))
+            return rows
+        row = TokenRow.of_turns(self.turns, list(range(len(self.turns))))
+        if final is not None:
+            row.ids += list(final)
+            row.mask += [0] * len(final)
+            if row.logprobs is not None:
+                row.logprobs += [0.0] * len(final)
+            row.ends_in_final_state = True
+        return [row]
+
+    def token_ids(self) -> list[int]:
+        """The episode's full token sequence (prompt/env deltas and completions, in order); "full" history only."""
+        return self._full_row().ids
 
     def loss_mask(self) -> list[int]:
         """1 on tokens the policy generated, 0 on prompt and environment tokens; parallel to token_ids()."""
-        self._require_tokens()
-        mask: list[int] = []
-        for t in self.turns:
-            mask += [0] * len(t.prompt_ids) + [1] * len(t.completion_ids)  # type: ignore[arg-type]
-        return mask
+        return self._full_row().mask
 
     def completion_spans(self) -> list[tuple[int, int]]:
         """[start, end) of each turn's completion tokens inside token_ids()."""
-        self._require_tokens()
-        spans, pos = [], 0
-        for t in self.turns:
-            pos += len(t.prompt_ids)  # type: ignore[arg-type]
-            spans.append((pos, pos + len(t.completion_ids)))  # type: ignore[arg-type]
-            pos += len(t.completion_ids)  # type: ignore[arg-type]
-        return spans
+        return self._full_row().spans
 
     def old_logprobs(self) -> list[float]:
         """Sampling logprobs parallel to token_ids() (0.0 on masked tokens)."""
-        self._require_tokens()
-        out: list[float] = []
-        for t in self.turns:
-            if t.logprobs is None or len(t.logprobs) != len(t.completion_ids):  # type: ignore[arg-type]
-                raise ValueError(f"turn {t.index} of task {self.task_id!r} has no logprobs for its completion tokens")
-            out += [0.0] * len(t.prompt_ids) + list(t.logprobs)  # type: ignore[arg-type]
-        return out
+        row = self._full_row()
+        row.require_logprobs(self.task_id)
+        return row.logprobs  # type: ignore[return-value]
+
+    def _full_row(self) -> TokenRow:
+        if self.history != "full":
+            raise ValueError(f"trajectory of task {self.task_id!r} has windowed history: its turns are separate token "
+                             "rows, not one sequence; read them with token_rows()")
+        return self.token_rows()[0]
 
     def _require_tokens(self) -> None:
         if not self.has_tokens:
@@ -400,7 +468,8 @@ class Trajectory:
         """JSON-typed form. image_dir: save images there as PNG files and refer to them by 'images/<hash>.png'
         (what write_jsonl does); without it an image keeps its path, or is embedded as base64 PNG."""
         d: dict[str, Any] = {f: getattr(self, f) for f in ("env_id", "task_id", "seed", "group", "terminated",
-                                                           "truncated", "success", "answer", "metadata")}
+                                                           "truncated", "success", "answer", "metadata", "history",
+                                                           "final_prompt_ids")}
         d["messages"] = [_message_dict(m, image_dir) for m in self.messages]
         d["turns"] = [t.to_dict(image_dir) for t in self.turns]
         d["error"] = asdict(self.error) if self.error is not None else None

@@ -154,6 +154,13 @@ class RolloutConfig:
     error_penalty: float = 0.0
     """With drop_errors = false: the outcome an errored episode is trained with (e.g. -1 to push the policy away
     from what crashed the sandbox)."""
+    history: Literal["full", "window"] = "full"
+    """How each turn's prompt is built. "full": the whole episode so far, one exact token sequence per episode and
+    one training row per episode. "window": the system prompt, the task and the last window_turns turns, rendered
+    afresh every turn (verl-agent's memory, SkyRL's step-wise mode): episodes longer than the context fit, and each
+    turn is its own training row with its own exact ids."""
+    window_turns: int = 2
+    """Past turns (action + the env's reply) in a windowed prompt (history = "window")."""
 
     def __post_init__(self) -> None:
         _check(self.tasks_per_step >= 1, "rollout.tasks_per_step", self.tasks_per_step, "use >= 1")
@@ -163,6 +170,9 @@ class RolloutConfig:
                "use a positive temperature (RL needs sampled actions and their logprobs)")
         _check(0 < self.top_p <= 1, "rollout.top_p", self.top_p, "use a value in (0, 1]")
         _check(math.isfinite(self.error_penalty), "rollout.error_penalty", self.error_penalty, "use a finite number")
+        _check(self.history in ("full", "window"), "rollout.history", self.history, 'use "full" or "window"')
+        _check(self.window_turns >= 0, "rollout.window_turns", self.window_turns,
+               "use >= 0 (0 keeps only the task and the current observation)")
 
 
 @dataclass(kw_only=True)

@@ -48,7 +48,9 @@ class CreditStep:
         if not os.path.exists(path):
             raise FileNotFoundError(f"credit.progress_fit_data = {path!r} does not exist; point it at a "
                                     "trajectories.jsonl written by `agentgym eval --out DIR`")
-        trajs = [t if t.has_tokens else tokenize_trajectory(t, self.ctx.tokenizer)
+        r = self.ctx.cfg.rollout
+        trajs = [t if t.has_tokens else tokenize_trajectory(t, self.ctx.tokenizer, history=r.history,
+                                                            window_turns=r.window_turns)
                  for t in read_jsonl(path) if t.turns and t.error is None]
         if not trajs:
             raise ValueError(f"credit.progress_fit_data = {path!r} holds no finished trajectory to fit on")

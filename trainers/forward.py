@@ -22,6 +22,9 @@ class ForwardOut:
     """[B, L, H] aligned like logprobs: row i is the last hidden state at position i - 1, the state BEFORE token i
     (row 0 is a zero placeholder). PPO's value of token i reads it, so the baseline never sees the action it judges
     (verl's critic reads one position earlier for the same reason)."""
+    last_hidden: torch.Tensor | None = None
+    """[B, H]: the last hidden state at each row's last token (attention mask), the state after the whole row: the
+    value of an episode's final state reads it from a row that ends in that state (RowLayout.ends_in_final_state)."""
 
 
 def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool = False) -> ForwardOut:
@@ -31,8 +34,13 @@ def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool 
     logits = out.logits[:, :-1].float() / temperature
     lp = logprobs_from_logits(logits, batch.input_ids[:, 1:])
     # Logprobs and logits of token i come from position i - 1, and so does the state before token i (hidden).
-    states = _after_placeholder(out.hidden_states[-1][:, :-1]) if hidden else None
-    return ForwardOut(logprobs=_after_placeholder(lp), logits=_after_placeholder(logits), hidden=states)
+    states = last = None
+    if hidden:
+        h = out.hidden_states[-1]
+        states = _after_placeholder(h[:, :-1])
+        last = h[torch.arange(h.shape[0], device=h.device), batch.attention_mask.sum(dim=1) - 1]
+    return ForwardOut(logprobs=_after_placeholder(lp), logits=_after_placeholder(logits), hidden=states,
+                      last_hidden=last)
 
 
 def _after_placeholder(x: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentgym.trainers.advantages import broadcast_to_tokens
 from agentgym.trainers.batching import make_batch
 from agentgym.trainers.credit_step import CreditStep
 from agentgym.trainers.update import policy_gradient_update
@@ -79,8 +78,8 @@ class Trainer:
         if not episodes:
             return {**metrics, "loss/skipped": 1.0}
         ctx.record(step, episodes, per_turn)
-        token_adv = [broadcast_to_tokens(a, t.completion_spans(), len(t.token_ids())) for t, a in zip(episodes, per_turn)]
-        batch = make_batch(episodes, token_adv, pad_id=pad_id_of(ctx.tokenizer))
+        # Each turn's advantage on every token of its completion: one row per episode, or per turn (windowed).
+        batch = make_batch(episodes, per_turn, pad_id=pad_id_of(ctx.tokenizer))
         metrics["reward/advantage_abs_mean"] = float(batch.advantages.abs().sum() / max(batch.num_policy_tokens, 1))
 
         # UPDATE -------------------------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ loss = PPO-clip(ratio, A) + vf_coef * 0.5 (V - R)^2 (clipped) [+ kl_coef * KL(pi
 Departures from the paper (as in RLHF-style PPO, e.g. verl / OpenRLHF): the critic is a linear head on the policy's
 last hidden state (shared trunk, no separate critic model); each turn's reward sits on the last token of its
 completion and GAE steps only over policy tokens, so env tokens neither consume discount nor carry advantage
-(trainers/advantages.gae); an episode cut by the turn limit bootstraps with 0 (it is treated like an end). One
-optimizer step per epoch over the whole batch (gradient accumulation), not shuffled minibatches.
+(trainers/advantages.gae); an episode a limit cut (turn limit, context limit, the env's truncation) bootstraps
+with V of the state it was cut in (its final observation is tokenised for that), one that terminated with 0. With
+windowed history each turn is its own row and GAE still runs over the episode's turns in order. One optimizer step
+per epoch over the whole batch (gradient accumulation), not shuffled minibatches.
 Credit methods: outcome, gated, turn_level, info_gain and progress give per-turn rewards that GAE uses; gigpo (and any method
 that returns advantages only) is refused with a config error, because PPO computes its own advantages.
 
@@ -22,7 +24,7 @@ from typing import Any
 
 import torch
 
-from agentgym.trainers.advantages import gae, place_on_last_tokens, whiten
+from agentgym.trainers.advantages import gae, whiten
 from agentgym.trainers.batching import make_batch
 from agentgym.trainers.credit_step import CreditStep
 from agentgym.trainers.forward import forward
@@ -110,21 +112,22 @@ class Trainer:
         metrics.update(credit_metrics)
 
         # ADVANTAGES ---------------------------------------------------------------------------------------------------
-        # Each turn's reward on its last completion token; values from the head before any update; GAE over policy
-        # tokens only.
-        token_rewards = [place_on_last_tokens(r, t.completion_spans(), len(t.token_ids()))
-                         for t, r in zip(episodes, per_turn_rewards)]
-        batch = make_batch(episodes, token_rewards, pad_id=pad_id_of(ctx.tokenizer)).to(ctx.device)
-        rewards = batch.advantages  # make_batch stored the token rewards there (masked); advantages replace them
-        values = self._values(batch)
-        advantages, returns = gae(rewards, values, batch.loss_mask, gamma=algo.gamma, lam=algo.lam)
+        # Values from the head before any update, for every policy token and for the final state of episodes a limit
+        # cut (laid out after their last turn: with_final); GAE over each episode's policy tokens, turn after turn,
+        # each turn's reward on its last token, bootstrapped with V(s_T) on truncation and 0 on termination.
+        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), with_final=True).to(ctx.device)
+        values, final_values = self._values(batch)
+        bootstrap = bootstrap_values(episodes, batch, final_values)
+        advantages, returns = gae_over_rows(batch, per_turn_rewards, values, bootstrap, gamma=algo.gamma,
+                                            lam=algo.lam)
         if algo.whiten_advantages and batch.num_policy_tokens >= 2:
             advantages = whiten(advantages, batch.loss_mask)
         batch.advantages, batch.returns, batch.old_values = advantages, returns, values
-        ctx.record(step, episodes, [[float(advantages[i, a:b].mean()) if b > a else 0.0 for a, b in
-                                     t.completion_spans()] for i, t in enumerate(episodes)])  # mean over turn tokens
+        ctx.record(step, episodes, batch.turn_means(advantages, [t.num_turns for t in episodes]))
         metrics["reward/advantage_abs_mean"] = float(advantages.abs().sum() / max(batch.num_policy_tokens, 1))
         metrics["reward/value_mean"] = float((values * batch.loss_mask).sum() / max(batch.num_policy_tokens, 1))
+        metrics["reward/bootstrapped_frac"] = sum(is_cut(t) and t.final_prompt_ids is not None
+                                                  for t in episodes) / len(episodes)
 
         # UPDATE -------------------------------------------------------------------------------------------------------
         t1 = time.time()
@@ -136,12 +139,87 @@ class Trainer:
         return metrics
 
     @torch.no_grad()
-    def _values(self, batch: Any) -> torch.Tensor:
+    def _values(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """V of every policy token ([B, L], 0 elsewhere; the value of token i reads the state before it) and V of
+        the state after each row's last token ([B]; used only for rows that end in an episode's final state)."""
         out = torch.zeros_like(batch.loss_mask)
+        final = torch.zeros(len(batch), device=batch.loss_mask.device)
         mb = self.algo.micro_batch_size
         for start in range(0, len(batch), mb):
             part = batch.slice(start, start + mb)
-            hidden = forward(self.ctx.model, part, hidden=True).hidden
-            v = self.value_head(hidden).squeeze(-1) * part.loss_mask
+            fwd = forward(self.ctx.model, part, hidden=True)
+            v = self.value_head(fwd.hidden).squeeze(-1) * part.loss_mask
             out[start:start + mb, : v.shape[1]] = v
-        return out
+            final[start:start + mb] = self.value_head(fwd.last_hidden).squeeze(-1)
+        return out, final
+
+
+def is_cut(traj: Any) -> bool:
+    """An episode a limit cut (turn limit, context limit, the env's own truncation), not one that ended: its last
+    state has a value to bootstrap from. Errored episodes are ends (their outcome is the error's)."""
+    return bool(traj.truncated and not traj.terminated and traj.error is None
+                and traj.metadata.get("error_penalty") is None)
+
+
+def bootstrap_values(episodes: list[Any], batch: Any, final_values: torch.Tensor) -> torch.Tensor:
+    """[E]: V(s_T) for each episode a limit cut, read from its row that ends in the final state; 0 for an episode
+    that terminated (or has no final state laid out, e.g. a text-only trajectory)."""
+    out = torch.zeros(len(episodes), device=final_values.device)
+    for r, row in enumerate(batch.layout):
+        if row.ends_in_final_state and is_cut(episodes[row.episode]):
+            out[row.episode] = final_values[r]
+    return out
+
+
+def gae_over_rows(batch: Any, turn_rewards: list[list[float]], values: torch.Tensor, bootstrap: torch.Tensor, *,
+                  gamma: float, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE (advantages.gae) over each episode's policy tokens in turn order, wherever its turns sit in the batch
+    (one row per episode, or one per turn for windowed history); each turn's reward on its last token; after the
+    last policy token the episode's `bootstrap` value. Returns (advantages, returns), [B, L] like the batch."""
+    episodes = len(turn_rewards)
+    # (turn, row, start, end) of every completion of every episode, then in turn order.
+    places: list[list[tuple[int, int, int, int]]] = [[] for _ in range(episodes)]
+    for r, row in enumerate(batch.layout):
+        for turn, (a, b) in zip(row.turns, row.spans):
+            places[row.episode].append((turn, r, a, b))
+    rows_of, cols_of, lengths = [], [], []
+    for e in range(episodes):
+        rows_e, cols_e = [], []
+        for turn, r, a, b in sorted(places[e]):
+            if b == a and turn_rewards[e][turn] != 0:
+                raise ValueError(f"turn {turn} of episode {e} has an empty completion and cannot carry its reward "
+                                 f"{turn_rewards[e][turn]}")
+            rows_e += [r] * (b - a)
+            cols_e += list(range(a, b))
+        rows_of.append(rows_e)
+        cols_of.append(cols_e)
+        lengths.append(len(cols_e))
+    length = max(lengths + [1])
+    device = values.device
+    rewards_e = torch.zeros((episodes, length), device=device)
+    values_e = torch.zeros((episodes, length), device=device)
+    mask_e = torch.zeros((episodes, length), device=device)
+    for e in range(episodes):
+        n = lengths[e]
+        if n == 0:
+            continue
+        rows_t = torch.tensor(rows_of[e], device=device)
+        cols_t = torch.tensor(cols_of[e], device=device)
+        values_e[e, :n] = values[rows_t, cols_t]
+        mask_e[e, :n] = 1.0
+        pos = 0
+        for turn, _r, a, b in sorted(places[e]):
+            pos += b - a
+            if b > a:
+                rewards_e[e, pos - 1] += float(turn_rewards[e][turn])
+    adv_e, ret_e = gae(rewards_e, values_e, mask_e, gamma=gamma, lam=lam, bootstrap_values=bootstrap)
+    advantages = torch.zeros_like(values)
+    returns = torch.zeros_like(values)
+    for e in range(episodes):
+        n = lengths[e]
+        if n:
+            rows_t = torch.tensor(rows_of[e], device=device)
+            cols_t = torch.tensor(cols_of[e], device=device)
+            advantages[rows_t, cols_t] = adv_e[e, :n]
+            returns[rows_t, cols_t] = ret_e[e, :n]
+    return advantages, returns

@@ -28,7 +28,8 @@ def play(cfg: TrainConfig, policy: Any, tasks: Sequence[Task], *, group_size: in
     return rollout(env, policy, list(tasks), group_size=group_size, max_turns=cfg.env.max_turns,
                    max_context_tokens=cfg.env.max_context_tokens, batch_size=cfg.rollout.batch_size,
                    executor=cfg.rollout.executor, seed=seed, split=split,
-                   env_kwargs=None if runners is not None else cfg.env.kwargs)
+                   env_kwargs=None if runners is not None else cfg.env.kwargs, history=cfg.rollout.history,
+                   window_turns=cfg.rollout.window_turns)
 
 
 def eval_model(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task], *, seed: int = 0,
@@ -49,7 +50,8 @@ def eval_model(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Tas
                               tasks=tasks, split=cfg.env.eval_split or "heldout", seed=seed, out_dir=out_dir,
                               max_turns=cfg.env.max_turns, max_context_tokens=cfg.env.max_context_tokens,
                               batch_size=cfg.rollout.batch_size, env_kwargs=cfg.env.kwargs,
-                              executor=cfg.rollout.executor, runners=runners, policy_name=f"{cfg.algo.name} model")
+                              executor=cfg.rollout.executor, runners=runners, policy_name=f"{cfg.algo.name} model",
+                              history=cfg.rollout.history, window_turns=cfg.rollout.window_turns)
     finally:
         model.train(was_training)
     return {k: v for k, v in result.metrics.items() if k.startswith("eval/")}

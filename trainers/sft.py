@@ -63,7 +63,10 @@ class Trainer:
         # ROLLOUT (once): the oracle's demonstrations, tokenised with the policy's chat template.
         tasks = [ctx.train_tasks[i % len(ctx.train_tasks)] for i in range(self.algo.oracle_episodes)]
         demos = play(self.cfg, OraclePolicy(), tasks, group_size=1, seed=self.cfg.run.seed, runners=ctx.runners)
-        self.demos = [tokenize_trajectory(t, ctx.tokenizer) for t in demos if t.error is None and t.turns]
+        r = self.cfg.rollout
+        # The same token layout RL rollouts use (rollout.history): one row per episode, or one per turn (windowed).
+        self.demos = [tokenize_trajectory(t, ctx.tokenizer, history=r.history, window_turns=r.window_turns)
+                      for t in demos if t.error is None and t.turns]
         if not self.demos:
             raise RuntimeError(f"the oracle played no usable episode on {self.cfg.env.id!r}: every one ended in an "
                                f"error (first: {demos[0].error if demos else 'no episodes'})")
@@ -82,8 +85,7 @@ class Trainer:
     def step(self, step: int) -> dict[str, float]:
         ctx, algo = self.ctx, self.algo
         episodes = [self.demos[i] for i in self.batch_indices(step)]
-        zeros = [[0.0] * len(t.token_ids()) for t in episodes]
-        batch = make_batch(episodes, zeros, pad_id=pad_id_of(ctx.tokenizer), use_logprobs=False).to(ctx.device)
+        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), use_logprobs=False).to(ctx.device)
         n_tokens = max(batch.num_policy_tokens, 1)
 
         # UPDATE -------------------------------------------------------------------------------------------------------

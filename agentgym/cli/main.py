@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="where each env lives: inline (the calling thread; fastest for light text envs), thread (a\n"
                          "dedicated thread per env), process (a worker process per env, for envs holding a\n"
                          "browser, a container or C state) (inline)")
+    ev.add_argument("--history", choices=["full", "window"], default="full",
+                    help="what each turn is prompted with: full (the whole episode so far) or window (the system\n"
+                         "prompt, the task and the last --window-turns turns) (full)")
+    ev.add_argument("--window-turns", type=int, default=2, help="past turns in a windowed prompt (2)")
     ev.add_argument("--out", default=None, help="output folder (default runs/eval-<env>-<policy>)")
     ev.add_argument("--max-new-tokens", type=int, default=None,
                     help="model policies: most tokens per turn (default: the backend's own, 64 for hf:)")
@@ -236,7 +240,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out = args.out or os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy))
     result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size, seed=args.seed,
                       out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size, progress=True,
-                      env_kwargs=_env_kwargs(args), policy_name=args.policy, executor=args.executor)
+                      env_kwargs=_env_kwargs(args), policy_name=args.policy, executor=args.executor,
+                      history=args.history, window_turns=args.window_turns)
     print(f"{args.policy} on {args.env} [{args.split}]")
     print(result.summary())
     return 0

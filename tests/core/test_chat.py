@@ -220,3 +220,40 @@ def test_tokenize_trajectory_matches_full_render(chat):
     traj.turns.append(Turn(index=2, observation="x", action="y"))
     with pytest.raises(ValueError, match="3 turns but 2 assistant messages"):
         tokenize_trajectory(traj, chat)
+
+
+def test_window_messages_keeps_the_head_and_the_last_k_turns():
+    from agentgym.chat import window_messages
+    from agentgym.types import Message
+
+    conv = [Message("system", "s"), Message("user", "task"), Message("assistant", "a0"), Message("user", "o1"),
+            Message("assistant", "a1"), Message("user", "o2"), Message("assistant", "a2"), Message("user", "o3")]
+    text = lambda ms: [m.text for m in ms]  # noqa: E731
+    assert text(window_messages(conv, 2)) == ["s", "task", "a1", "o2", "a2", "o3"]
+    assert text(window_messages(conv, 1)) == ["s", "task", "a2", "o3"]
+    assert text(window_messages(conv, 0)) == ["s", "task", "o3"]
+    assert text(window_messages(conv, 3)) == text(conv) == text(window_messages(conv, 10))
+    assert text(window_messages(conv[:2], 0)) == ["s", "task"]
+    with pytest.raises(ValueError, match="window_turns must be >= 0"):
+        window_messages(conv, -1)
+
+
+def test_tokenize_trajectory_in_windowed_history(tiny_chatml):
+    from agentgym.chat import ChatTokenizer, tokenize_trajectory, window_messages
+    from agentgym.types import Message, Trajectory, Turn
+
+    _model, tokenizer = tiny_chatml
+    chat = ChatTokenizer(tokenizer)
+    conv = [Message("system", "s"), Message("user", "task"), Message("assistant", "a0"), Message("user", "o1"),
+            Message("assistant", "a1"), Message("user", "o2"), Message("assistant", "a2")]
+    traj = Trajectory(env_id="e", task_id="t", messages=conv,
+                      turns=[Turn(i, "o", f"a{i}") for i in range(3)])
+    out = tokenize_trajectory(traj, tokenizer, history="window", window_turns=1)
+    assert out.history == "window" and traj.history == "full"
+    assert [t.prompt_ids for t in out.turns] == [chat.start_ids(window_messages(conv[:at], 1)) for at in (2, 4, 6)]
+    assert out.turns[2].prompt_ids == chat.start_ids([conv[0], conv[1], conv[4], conv[5]])
+    assert all(t.completion_ids == chat.encode(f"a{i}") + chat.end_of_turn_ids for i, t in enumerate(out.turns))
+    full = tokenize_trajectory(traj, tokenizer)
+    assert full.turns[1].prompt_ids == chat.delta_ids([conv[3]])  # full history: the reply as a delta
+    with pytest.raises(ValueError, match="history must be"):
+        tokenize_trajectory(traj, tokenizer, history="sliding")

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from agentgym.chat import ChatTokenizer
+from agentgym.core import AgentEnv, StepOutcome, Task, TaskSuite
 from agentgym.policies.hf import HFPolicy
 from agentgym.policies.scripted import RandomPolicy
 from agentgym.rollout import rollout
@@ -113,3 +114,96 @@ def test_context_limit_caps_each_completion_and_truncates_on_the_last_turn(tiny_
             assert last.truncated and not last.terminated and last.info["terminated_reason"] == "context_limit"
     cut = [t for t in trajs if t.metadata.get("truncated_reason") == "context_limit"]
     assert cut, [(t.num_turns, len(t.token_ids())) for t in trajs]
+
+
+def test_windowed_history_prompts_each_turn_with_the_task_and_the_last_k_turns(tiny_chatml):
+    # history="window": every turn's prompt is rendered afresh from the system prompt, the task and the last K
+    # turns; the stored prompt ids are exactly what the policy was handed, each turn is its own row, the masked
+    # span decodes to the action, and the stored logprobs equal a fresh forward pass on the row.
+    from agentgym.chat import window_messages
+
+    model, tokenizer = tiny_chatml
+    chat = ChatTokenizer(tokenizer)
+    policy = RecordingPolicy(model, tokenizer, max_new_tokens=8, temperature=1.0, seed=0)
+    tasks = ["twenty_questions/train/" + name for name in ("apple", "dog")]
+    trajs = rollout("agentgym/TwentyQuestions-v0", policy, tasks, group_size=2, max_turns=4, seed=3,
+                    history="window", window_turns=1)
+    assert all(t.error is None and t.history == "window" and t.num_turns == 4 for t in trajs)
+    for traj in trajs:
+        rows = traj.token_rows()
+        assert len(rows) == traj.num_turns
+        assistant_at = [i for i, m in enumerate(traj.messages) if m.role == "assistant"]
+        for turn, row, at in zip(traj.turns, rows, assistant_at):
+            shown = window_messages(traj.messages[:at], 1)
+            assert sum(m.role == "assistant" for m in shown) == min(turn.index, 1)  # at most K past actions
+            assert turn.prompt_ids == chat.start_ids(shown)
+            (start, end), = row.spans
+            assert row.ids[:start] == turn.prompt_ids and row.ids[start:end] == turn.completion_ids
+            assert (row.ids[:start], row.ids[start:end]) in policy.seen[(traj.task_id, turn.index)]
+            assert tokenizer.decode(turn.completion_ids, skip_special_tokens=True) == turn.action
+            with torch.no_grad():
+                logits = model(torch.tensor([row.ids])).logits[0].float()
+            fresh = torch.log_softmax(logits[:-1], dim=-1).gather(1, torch.tensor(row.ids[1:])[:, None])[:, 0]
+            assert torch.allclose(fresh[start - 1:end - 1], torch.tensor(turn.logprobs), atol=1e-4)
+        # The window dropped turn 0 from turn 2's prompt: shorter than the whole conversation rendered.
+        assert len(traj.turns[2].prompt_ids) < len(chat.start_ids(traj.messages[:assistant_at[2]]))
+        with pytest.raises(ValueError, match="token_rows"):
+            traj.token_ids()
+
+
+@pytest.mark.parametrize("history", ["full", "window"])
+def test_a_limit_keeps_the_state_it_cut_as_tokens(tiny_chatml, history):
+    # Truncation by the turn limit: the final observation is tokenised as the next prompt would have been (a delta
+    # in full history, the whole window otherwise). A terminated episode has none.
+    from agentgym.chat import window_messages
+    from agentgym.types import Message
+
+    model, tokenizer = tiny_chatml
+    chat = ChatTokenizer(tokenizer)
+    policy = HFPolicy(model, tokenizer, max_new_tokens=6, temperature=1.0, seed=0)
+    cut = rollout("agentgym/TwentyQuestions-v0", policy, ["twenty_questions/train/apple"], group_size=2, max_turns=2,
+                  history=history, window_turns=1)
+    for t in cut:
+        assert t.truncated and not t.terminated and t.metadata["truncated_reason"] == "turn_limit"
+        final = Message("user", t.metadata["final_observation"])
+        if history == "full":
+            ended_turn = chat.ends_turn(t.turns[-1].completion_ids)  # else the delta first closes the turn
+            assert t.final_prompt_ids == chat.delta_ids([final], completion_ended=ended_turn)
+            row, = t.token_rows(with_final=True)
+            assert row.ids == t.token_ids() + t.final_prompt_ids and row.ends_in_final_state
+            assert row.mask == t.loss_mask() + [0] * len(t.final_prompt_ids)
+        else:
+            assert t.final_prompt_ids == chat.start_ids(window_messages(t.messages + [final], 1))
+            rows = t.token_rows(with_final=True)
+            assert len(rows) == 3 and rows[-1].ids == t.final_prompt_ids and rows[-1].spans == []
+            assert rows[-1].ends_in_final_state and not any(rows[-1].mask)
+    # An episode that ends (terminated) has no state to bootstrap from.
+    ended = rollout(_OneShotEnv, policy, ["one/0"], history=history)
+    assert ended[0].terminated and not ended[0].truncated and ended[0].final_prompt_ids is None
+
+
+class _OneShotEnv(AgentEnv):
+    """Any action ends the episode (terminated)."""
+
+    suite = TaskSuite("one", "0", {"train": [Task(id="one/0", split="train", seed=0)],
+                                   "heldout": [Task(id="one/1", split="heldout", seed=1)]})
+
+    def _start(self, task, rng):
+        return "Say anything."
+
+    def _act(self, action):
+        return StepOutcome(observation="done", reward=1.0, terminated=True, success=True, progress=1.0)
+
+
+def test_context_limit_keeps_the_reply_no_turn_acted_on(tiny_chatml):
+    model, tokenizer = tiny_chatml
+    policy = HFPolicy(model, tokenizer, max_new_tokens=16, temperature=1.0, seed=0)
+    first_prompt = rollout("agentgym/TwentyQuestions-v0", policy, ["twenty_questions/train/apple"],
+                           max_turns=1)[0].turns[0].prompt_ids
+    trajs = rollout("agentgym/TwentyQuestions-v0", policy, ["twenty_questions/train/apple"], group_size=4,
+                    max_context_tokens=len(first_prompt) + 40, seed=2)
+    cut = [t for t in trajs if t.metadata.get("truncated_reason") == "context_limit"]
+    assert cut
+    for t in cut:
+        # the last delta was appended (the sequence hit the limit) but no turn acted on it
+        assert t.final_prompt_ids and len(t.token_ids()) + len(t.final_prompt_ids) >= len(first_prompt) + 40

@@ -95,3 +95,21 @@ def test_observations_that_are_not_text_or_text_and_images_are_refused():
         Observation.parse({"text": "x", "images": [np.zeros((4, 4), dtype=np.uint8)]})
     with pytest.raises(ValueError, match="dtype float64"):
         Observation.parse({"text": "x", "images": [np.zeros((4, 4, 3))]})
+
+
+def test_windowed_history_and_final_prompt_ids_round_trip(tmp_path):
+    from agentgym.types import Trajectory, Turn, read_jsonl, write_jsonl
+
+    t = Trajectory(env_id="e", task_id="t", history="window", final_prompt_ids=[1, 2, 9],
+                   turns=[Turn(0, "o", "a", prompt_ids=[1, 2], completion_ids=[3], logprobs=[-0.5]),
+                          Turn(1, "o", "b", prompt_ids=[1, 2, 5], completion_ids=[6, 7], logprobs=[-0.1, -0.2])],
+                   truncated=True)
+    write_jsonl(str(tmp_path / "t.jsonl"), [t])
+    back, = read_jsonl(str(tmp_path / "t.jsonl"))
+    assert back == t
+    rows = back.token_rows(with_final=True)
+    assert [(r.ids, r.mask, r.logprobs, r.spans, r.turns, r.ends_in_final_state) for r in rows] == [
+        ([1, 2, 3], [0, 0, 1], [0.0, 0.0, -0.5], [(2, 3)], [0], False),
+        ([1, 2, 5, 6, 7], [0, 0, 0, 1, 1], [0.0, 0.0, 0.0, -0.1, -0.2], [(3, 5)], [1], False),
+        ([1, 2, 9], [0, 0, 0], [0.0, 0.0, 0.0], [], [], True)]
+    assert len(back.token_rows()) == 2  # without with_final the final state is not laid out

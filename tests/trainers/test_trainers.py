@@ -252,3 +252,39 @@ def test_one_step_raises_the_probability_of_the_rewarded_actions(tmp_path, algo)
     assert result.metrics[0]["reward/groups_with_signal"] > 0  # some samples hit, some missed
     after = mass_on_rewarded(result.model)
     assert after > before, (before, after)
+
+
+@pytest.mark.parametrize("algo, method", [("grpo", "outcome"), ("grpo", "gigpo"), ("grpo", "info_gain"),
+                                          ("rloo", "turn_level"), ("rloo", "progress"), ("ppo", "gated"),
+                                          ("sft", "outcome")])
+def test_every_trainer_and_credit_method_trains_with_windowed_history(tmp_path, algo, method):
+    # window_turns=0: the second turn is prompted with the task and the env's last reply only, so each turn is its
+    # own training row and differs from the full-history layout.
+    extra = ["rollout.history=\"window\"", "rollout.window_turns=0"]
+    if method == "gated":
+        extra.append("credit.params={threshold=0.0}")
+    if algo == "sft":
+        extra += ["algo.oracle_episodes=4", "algo.batch_size=4"]
+    result = _run(tmp_path, algo, method, extra)
+    if algo != "sft":
+        from agentgym.types import read_jsonl
+
+        kept = read_jsonl(str(result.run_dir / "rollouts" / "step_2.jsonl"))
+        assert all(t.history == "window" and len(t.token_rows()) == t.num_turns == 2 for t in kept)
+        from agentgym.chat import ChatTokenizer
+        from agentgym.types import Message
+
+        chat = ChatTokenizer(result.tokenizer)
+        for t in kept:  # turn 1 was prompted with the system prompt, the task and the env's reply: no action
+            system, task, _action, reply = t.messages[:4]
+            assert t.turns[1].prompt_ids == chat.start_ids([system, task, reply])
+            assert reply.role == "user" and _action.role == "assistant" and isinstance(system, Message)
+
+
+@pytest.mark.parametrize("max_turns, cut", [(1, 1.0), (2, 0.0)])
+def test_ppo_bootstraps_every_episode_the_turn_limit_cut(tmp_path, max_turns, cut):
+    # KeywordEnv ends (terminates) after 2 turns: a 1-turn limit cuts every episode, a 2-turn limit none.
+    cfg = load_config(None, tiny_overrides(tmp_path / "run", algo="ppo", steps=1) + [f"env.max_turns={max_turns}"])
+    row = train(cfg).metrics[0]
+    assert row["rollout/truncated_rate"] == cut
+    assert row["reward/bootstrapped_frac"] == cut

@@ -156,7 +156,7 @@ def build_probes(
 ) -> list[tuple[int, int, list[int], int]]:
     """One probe per (trajectory, turn k): (trajectory index, k, context + probe + answer ids, answer length).
 
-    Context = traj.token_ids()[:start of turn k's completion], for k = 0 .. T-1 (see the module docstring).
+    Context = the ids before turn k's completion in its token row, for k = 0 .. T-1 (see the module docstring).
     """
     probe_ids = _encode(tokenizer, probe_text)
     probes = []
@@ -171,9 +171,11 @@ def build_probes(
         answer_ids = _encode(tokenizer, answer_separator + traj.answer)
         if not answer_ids:
             raise ValueError(f"answer {traj.answer!r} of task {traj.task_id!r} tokenizes to nothing.")
-        ids = traj.token_ids()
-        for k, (start, _end) in enumerate(traj.completion_spans()):
-            probes.append((i, k, ids[:start] + probe_ids + answer_ids, len(answer_ids)))
+        # The context of turn k is what the policy was prompted with before acting at turn k: the episode so far
+        # ("full" history) or turn k's windowed prompt.
+        for row in traj.token_rows():
+            for k, (start, _end) in zip(row.turns, row.spans):
+                probes.append((i, k, row.ids[:start] + probe_ids + answer_ids, len(answer_ids)))
     return probes
 
 

@@ -43,8 +43,9 @@ def valid_actions_of(traj: Trajectory) -> list[bool]:
 class ProgressEstimator(torch.nn.Module):
     """A CausalLM backbone's last hidden state, read at each turn's last completion token, through a linear head -> c_t.
 
-    The input is traj.token_ids() (the whole episode; the causal mask means c_t only sees turns 1..t). The head starts
-    at zero, so an untrained estimator gives c_t = 0. `backbone` may be a copy of the policy model or a separate small
+    The input is the trajectory's token rows (the whole episode, where the causal mask means c_t only sees turns
+    1..t; or, for windowed history, turn t's own row). The head starts at zero, so an untrained estimator gives
+    c_t = 0. `backbone` may be a copy of the policy model or a separate small
     model; it is trained with the head unless `train_backbone=False`.
     """
 
@@ -73,21 +74,34 @@ class ProgressEstimator(torch.nn.Module):
     def forward(self, trajectories: Sequence[Trajectory]) -> list[torch.Tensor]:
         """One 1-D tensor of contributions per trajectory (length = its number of turns)."""
         device = next(self.backbone.parameters()).device
-        seqs = [t.token_ids() if t.turns else [] for t in trajectories]
-        max_len = max([len(s) for s in seqs] + [1])
+        # Every token row of every trajectory (one per episode, or one per turn for windowed history), and for each
+        # turn the row and position its contribution is read at.
+        seqs: list[list[int]] = []
+        reads: list[list[tuple[int, int]]] = []
+        for traj in trajectories:
+            at: list[tuple[int, int]] = [(0, 0)] * traj.num_turns
+            for row in (traj.token_rows() if traj.turns else []):
+                for turn, (_start, end) in zip(row.turns, row.spans):
+                    # The last token of the completion; an empty completion reads the token before it.
+                    at[turn] = (len(seqs), max(end - 1, 0))
+                seqs.append(row.ids)
+            reads.append(at)
+        if not seqs:
+            return [torch.zeros(0, device=device) for _ in trajectories]
+        max_len = max(len(s) for s in seqs)
         input_ids = torch.zeros((len(seqs), max_len), dtype=torch.long)
         attention = torch.zeros((len(seqs), max_len), dtype=torch.long)
-        for row, s in enumerate(seqs):
-            input_ids[row, : len(s)] = torch.tensor(s, dtype=torch.long)
-            attention[row, : len(s)] = 1
+        for r, seq in enumerate(seqs):
+            input_ids[r, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+            attention[r, : len(seq)] = 1
         hidden = self.backbone.base_model(
             input_ids=input_ids.to(device), attention_mask=attention.to(device)
         ).last_hidden_state
         out = []
-        for row, traj in enumerate(trajectories):
-            # The last token of each completion; an empty completion reads the token before it (its prompt's end).
-            reads = [max(end - 1, 0) for _start, end in traj.completion_spans()] if traj.turns else []
-            h = hidden[row, torch.tensor(reads, dtype=torch.long, device=device)].float()
+        for at in reads:
+            rows_t = torch.tensor([r for r, _ in at], dtype=torch.long, device=device)
+            cols_t = torch.tensor([c for _, c in at], dtype=torch.long, device=device)
+            h = hidden[rows_t, cols_t].float()
             out.append(self.head(h).squeeze(-1))
         return out
 
