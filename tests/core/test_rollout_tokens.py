@@ -116,13 +116,14 @@ def test_context_limit_caps_each_completion_and_truncates_on_the_last_turn(tiny_
     assert cut, [(t.num_turns, len(t.token_ids())) for t in trajs]
 
 
-def test_windowed_history_prompts_each_turn_with_the_task_and_the_last_k_turns(tiny_chatml):
+@pytest.mark.parametrize("fixture", ["tiny_chatml", "tiny_llama3"])
+def test_windowed_history_prompts_each_turn_with_the_task_and_the_last_k_turns(fixture, request):
     # history="window": every turn's prompt is rendered afresh from the system prompt, the task and the last K
     # turns; the stored prompt ids are exactly what the policy was handed, each turn is its own row, the masked
     # span decodes to the action, and the stored logprobs equal a fresh forward pass on the row.
     from agentgym.chat import window_messages
 
-    model, tokenizer = tiny_chatml
+    model, tokenizer = request.getfixturevalue(fixture)
     chat = ChatTokenizer(tokenizer)
     policy = RecordingPolicy(model, tokenizer, max_new_tokens=8, temperature=1.0, seed=0)
     tasks = ["twenty_questions/train/" + name for name in ("apple", "dog")]

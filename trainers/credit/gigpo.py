@@ -16,6 +16,9 @@ Follows verl-agent's gigpo/core_gigpo.py in these details:
 Departures: the episode return R is the sum of env turn rewards (as verl-agent's episode reward manager) by default,
 with `episode_return="success"` as an option; verl-agent's optional similarity-based anchor matching is not included.
 Returns per-turn ADVANTAGES (it normalises itself).
+
+Truncation: the step returns G_t stop at the limit that cut the episode: GiGPO is critic-free, so there is no value
+to bootstrap from (as in verl-agent); only PPO's GAE bootstraps V(s_T), and PPO refuses advantage-only methods.
 """
 
 from __future__ import annotations

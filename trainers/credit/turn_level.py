@@ -7,6 +7,9 @@ Returns per-turn ADVANTAGES (it normalises itself), plus the raw per-turn env re
 Departs from released code in that there is no single reference implementation: we pool every turn of the group
 (like IGPO's joint normalisation) rather than normalising per turn index.
 
+Truncation: a critic-free return G_t stops at the limit that cut the episode (there is no value to bootstrap
+from); used with PPO, the per-turn rewards feed GAE, which bootstraps V(s_T) on truncation (trainers/ppo.py).
+
 Caveat, measured (docs/benchmarks/credit_comparison.md): where every turn earns the same reward whatever the action
 (TwentyQuestions' -1 per question), the pooled returns differ only by position (-5, -4, ..., -1), so the advantages
 say "early turns bad, late turns good" and nothing about the actions; training on them drove the policy to invalid
