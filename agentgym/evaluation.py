@@ -3,9 +3,7 @@ for the means), JSONL trajectories, and an HTML report."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -17,7 +15,7 @@ from agentgym.core import Task
 from agentgym.policies.base import Policy
 from agentgym.runners import RunnerKind, RunnerPool
 from agentgym.rollout import invalid_action_rate, rollout
-from agentgym.types import HistoryMode, Trajectory, write_jsonl
+from agentgym.types import HistoryMode, Trajectory
 
 
 @dataclass
@@ -29,8 +27,15 @@ class EvalResult:
 
     def summary(self) -> str:
         m = self.metrics
-        lines = [
-            f"episodes      {int(m['eval/episodes'])}  (errors: {int(m['eval/errors'])})",
+        n, errors = int(m["eval/episodes"]), int(m["eval/errors"])
+        lines = []
+        if errors:
+            first = next(t.error for t in self.trajectories if t.error is not None)
+            lines += [f"ERRORS        {errors} of {n} episodes ended in an error; the numbers below are over the "
+                      f"{n - errors} that completed",
+                      f"first error   {first.kind}: {_first_line(first.message)}"]
+        lines += [
+            f"episodes      {n}  (completed: {n - errors}, errors: {errors})",
             _ci_line("success rate", m, "eval/success_rate", pct=True),
             _ci_line("mean reward", m, "eval/mean_reward"),
             _ci_line("mean turns", m, "eval/mean_turns"),
@@ -40,6 +45,16 @@ class EvalResult:
         for k, v in self.files.items():
             lines.append(f"{k:<13} {v}")
         return "\n".join(lines)
+
+    @property
+    def all_errored(self) -> bool:
+        """Every episode ended in an error: nothing was measured."""
+        return bool(self.trajectories) and all(t.error is not None for t in self.trajectories)
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def bootstrap_ci(values: Sequence[float], *, confidence: float = 0.95, n_resamples: int = 2000,
@@ -78,15 +93,18 @@ def wilson_ci(successes: int, n: int, *, confidence: float = 0.95) -> tuple[floa
 
 
 def eval_metrics(trajectories: Sequence[Trajectory], *, confidence: float = 0.95, seed: int = 0) -> dict[str, float]:
-    """eval/... metrics: success rate (with a Wilson score CI), mean reward, turns, progress (each with a bootstrap
-    CI), errors, invalid rate."""
+    """eval/... metrics over the episodes that completed (an errored episode measured nothing about the policy):
+    success rate (with a Wilson score CI), mean reward, turns, progress (each with a bootstrap CI), invalid rate;
+    plus eval/episodes (all), eval/errors and eval/error_rate."""
+    completed = [t for t in trajectories if t.error is None]
     m: dict[str, float] = {"eval/episodes": float(len(trajectories)),
-                           "eval/errors": float(sum(t.error is not None for t in trajectories))}
+                           "eval/errors": float(len(trajectories) - len(completed)),
+                           "eval/error_rate": (1 - len(completed) / len(trajectories)) if trajectories else 0.0}
     columns = {
-        "eval/success_rate": [float(t.success) for t in trajectories],
-        "eval/mean_reward": [t.total_reward for t in trajectories],
-        "eval/mean_turns": [float(t.num_turns) for t in trajectories],
-        "eval/mean_progress": [t.progress for t in trajectories],
+        "eval/success_rate": [float(t.success) for t in completed],
+        "eval/mean_reward": [t.total_reward for t in completed],
+        "eval/mean_turns": [float(t.num_turns) for t in completed],
+        "eval/mean_progress": [t.progress for t in completed],
     }
     for key, vals in columns.items():
         m[key] = float(np.mean(vals)) if vals else float("nan")
@@ -95,14 +113,16 @@ def eval_metrics(trajectories: Sequence[Trajectory], *, confidence: float = 0.95
         else:
             lo, hi = bootstrap_ci(vals, confidence=confidence, seed=seed)
         m[key + "_ci_low"], m[key + "_ci_high"] = lo, hi
-    m["eval/invalid_action_rate"] = invalid_action_rate(trajectories)
-    m["eval/truncated_rate"] = (sum(t.truncated for t in trajectories) / len(trajectories)) if trajectories else 0.0
+    m["eval/invalid_action_rate"] = invalid_action_rate(completed)
+    m["eval/truncated_rate"] = (sum(t.truncated for t in completed) / len(completed)) if completed else 0.0
     return m
 
 
-def select_tasks(env_id: str, split: str, n: int | None, env_kwargs: dict[str, Any] | None = None) -> list[Task]:
-    """The first n tasks of the split (all when n is None), cycling when n exceeds its size: the same n gives the
-    same tasks for every policy, so results compare."""
+def select_tasks(env_id: str, split: str, n: int | None, env_kwargs: dict[str, Any] | None = None, *,
+                 repeat: bool = False) -> list[Task]:
+    """The first n tasks of the split (all when n is None): the same n gives the same tasks for every policy, so
+    results compare. n above the split's size is an error unless repeat (then the tasks cycle, each played again
+    with another episode seed)."""
     from agentgym.registry import make
 
     env = make(env_id, **(env_kwargs or {}))
@@ -116,6 +136,11 @@ def select_tasks(env_id: str, split: str, n: int | None, env_kwargs: dict[str, A
         return tasks
     if n < 1:
         raise ValueError(f"-n must be >= 1, got {n}")
+    if n > len(tasks) and not repeat:
+        raise ValueError(f"-n {n} is more than the {len(tasks)} tasks of split {split!r} of {env_id}: the extra "
+                         f"episodes would replay the same tasks and narrow the confidence interval without new "
+                         f"evidence; use -n {len(tasks)} with --group-size K to play each task K times, or --repeat "
+                         "to cycle through the tasks")
     return [tasks[i % len(tasks)] for i in range(n)]
 
 
@@ -124,46 +149,74 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
              progress: bool = False, env_kwargs: dict[str, Any] | None = None,
              policy_name: str = "policy", executor: RunnerKind = "inline", tasks: Sequence[Task] | None = None,
              runners: RunnerPool | None = None, max_context_tokens: int | None = None,
-             history: HistoryMode = "full", window_turns: int = 2) -> EvalResult:
-    """Play n tasks of `split` (group_size times each) and summarise. With out_dir, write metrics.json,
-    trajectories.jsonl (observation images as PNG files in images/ beside it) and report.html there.
+             history: HistoryMode = "full", window_turns: int = 2, repeat: bool = False, resume: bool = False,
+             overwrite: bool = False) -> EvalResult:
+    """Play n tasks of `split` (group_size times each) and summarise.
+
+    With out_dir: trajectories.jsonl grows as episodes end (observation images as PNG files in images/ beside it),
+    and metrics.json and report.html are written at the end, or from what finished when the eval is interrupted
+    (marked partial); see agentgym.eval_output. resume continues a partial eval in out_dir without replaying its
+    finished episodes; overwrite replaces an eval already there (without either, that is an error).
 
     executor: where each env lives ("inline", "thread", "process"; see agentgym.runners). tasks: play exactly these
     instead of the first n of the split (a trainer's held-out tasks). runners: play on this pool (a trainer's, whose
     envs stay alive for the whole run) instead of runners made for this call. history / window_turns: how each
-    turn's prompt is built (agentgym.rollout.rollout). This is the one evaluation of the
-    project: `agentgym eval`, the trainers' periodic held-out checks and the demo all call it.
+    turn's prompt is built (agentgym.rollout.rollout). repeat: allow n above the split's size (tasks cycle). This is
+    the one evaluation of the project: `agentgym eval`, the trainers' held-out checks and the demo all call it.
     """
     if tasks is None:
-        tasks = select_tasks(env_id, split, n, env_kwargs)
+        tasks = select_tasks(env_id, split, n, env_kwargs, repeat=repeat)
+    tasks = list(tasks)
+    run = {"env": env_id, "split": split, "n": n, "group_size": group_size, "seed": seed, "policy": policy_name,
+           "env_kwargs": env_kwargs or {}, "executor": executor, "history": history, "max_turns": max_turns,
+           "episodes_planned": len(tasks) * group_size}
+    if history == "window":
+        run["window_turns"] = window_turns
+    folder = None
+    previous: list[Trajectory] = []
+    if out_dir is not None:
+        from agentgym.eval_output import EvalFolder
+
+        folder = EvalFolder(out_dir, run, resume=resume, overwrite=overwrite)
+        previous = folder.open()
+    elif resume or overwrite:
+        raise ValueError("resume and overwrite concern an output folder: pass out_dir (--out)")
+    title = f"{policy_name} on {env_id} ({split})"
     t0 = time.time()
     env: Any = runners if runners is not None else env_id
-    trajs = rollout(env, policy, list(tasks), group_size=group_size, seed=seed, max_turns=max_turns,
-                    max_context_tokens=max_context_tokens, batch_size=batch_size, progress=progress,
-                    env_kwargs=None if runners is not None else env_kwargs, executor=executor,
-                    history=history, window_turns=window_turns)
+    played: list[Trajectory] = []
+
+    def keep(traj: Trajectory) -> None:
+        played.append(traj)
+        if folder is not None:
+            folder.add(traj)
+
+    try:
+        rollout(env, policy, tasks, group_size=group_size, seed=seed, max_turns=max_turns,
+                max_context_tokens=max_context_tokens, batch_size=batch_size, progress=progress,
+                env_kwargs=None if runners is not None else env_kwargs, executor=executor, history=history,
+                window_turns=window_turns, on_episode=keep, skip_jobs={t.seed - seed for t in previous
+                                                                        if t.seed is not None})
+    except BaseException:
+        # Ctrl-C, SIGTERM (the CLI turns it into KeyboardInterrupt) or a crash: keep what finished, marked partial.
+        if folder is not None:
+            done = _in_task_order(previous + played)
+            folder.finish(done, eval_metrics(done, seed=seed), partial=True, title=title)
+        raise
     elapsed = time.time() - t0
+    trajs = _in_task_order(previous + played)
     metrics = eval_metrics(trajs, seed=seed)
     metrics["perf/eval_seconds"] = elapsed
-    metrics["perf/episodes_per_s"] = len(trajs) / elapsed if elapsed > 0 else float("inf")
+    metrics["perf/episodes_per_s"] = len(played) / elapsed if elapsed > 0 else float("inf")
     result = EvalResult(metrics=metrics, trajectories=trajs, out_dir=out_dir)
-    if out_dir is not None:
-        os.makedirs(out_dir, exist_ok=True)
-        meta = {"env": env_id, "split": split, "n": n, "group_size": group_size, "seed": seed,
-                "policy": policy_name, "env_kwargs": env_kwargs or {}, "executor": executor, "history": history}
-        if history == "window":
-            meta["window_turns"] = window_turns
-        paths = {"metrics": os.path.join(out_dir, "metrics.json"),
-                 "trajectories": os.path.join(out_dir, "trajectories.jsonl"),
-                 "report": os.path.join(out_dir, "report.html")}
-        with open(paths["metrics"], "w") as f:
-            json.dump({"run": meta, "metrics": metrics}, f, indent=2)
-        write_jsonl(paths["trajectories"], trajs)
-        from agentgym.report.html import write_report
-
-        write_report(paths["report"], trajs, metrics, title=f"{policy_name} on {env_id} ({split})", run=meta)
-        result.files = paths
+    if folder is not None:
+        result.files = folder.finish(trajs, metrics, partial=False, title=title)
     return result
+
+
+def _in_task_order(trajectories: list[Trajectory]) -> list[Trajectory]:
+    """Episodes in task, then group order (episode i of an eval has seed `seed + i`), whatever order they ended in."""
+    return sorted(trajectories, key=lambda t: (t.seed is None, t.seed or 0))
 
 
 def _ci_line(label: str, m: dict[str, float], key: str, pct: bool = False) -> str:

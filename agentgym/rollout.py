@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import gymnasium as gym
 
@@ -65,7 +65,8 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
             executor: RunnerKind = "inline", seed: int = 0, split: str | None = None, progress: bool = False,
             env_kwargs: dict[str, Any] | None = None, step_wait_s: float = 1.0,
             step_timeout_s: float | None = 600.0, history: HistoryMode = "full",
-            window_turns: int = 2) -> list[Trajectory]:
+            window_turns: int = 2, on_episode: Callable[[Trajectory], None] | None = None,
+            skip_jobs: Collection[int] = ()) -> list[Trajectory]:
     """Play every task `group_size` times with `policy`; return trajectories ordered by task, then group member.
 
     env: a registered id, a factory returning a fresh env, or a RunnerPool (its runners persist across calls: a
@@ -81,6 +82,9 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
     history: "full" (each turn is prompted with the whole episode so far, one growing token sequence) or "window"
     (each turn is prompted with the system prompt, the task and the last `window_turns` turns, rendered afresh;
     agentgym.chat.window_messages). Message-level policies get the same windowed messages.
+    on_episode: called with each trajectory as soon as its episode ends (in the order they end): an eval streams
+    them to disk with it. skip_jobs: episode indices (in task, then group order; episode i has seed `seed + i`) not to
+    play, because an earlier, interrupted run already has them; they are missing from the result.
     """
     if group_size < 1:
         raise ValueError(f"group_size must be >= 1, got {group_size}")
@@ -100,9 +104,10 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
 
     jobs = [(t, i, g) for i, t in enumerate(tasks) for g in range(group_size)]
     results: list[Trajectory | None] = [None] * len(jobs)
-    queue = list(range(len(jobs)))[::-1]  # pop() from the end keeps task order
+    skipped = set(skip_jobs)
+    queue = [j for j in range(len(jobs)) if j not in skipped][::-1]  # pop() from the end keeps task order
     live: list[_Episode] = []
-    bar = _progress_bar(len(jobs), progress)
+    bar = _progress_bar(len(queue), progress)
 
     def finish(ep: _Episode, *, healthy: bool = True) -> None:
         ep.traj.metadata["seconds"] = time.time() - ep.started
@@ -114,6 +119,8 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
             ep.runner = None
         if bar is not None:
             bar.update(1)
+        if on_episode is not None:
+            on_episode(ep.traj)
 
     def fail(ep: _Episode, err: TurnError, *, healthy: bool = True) -> None:
         ep.traj.error = err

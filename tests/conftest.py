@@ -4,6 +4,10 @@ after transformers is imported), and the skip rule for GPU tests."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -40,3 +44,77 @@ def pytest_collection_modifyitems(config, items):
     if reason:
         for item in gpu_items:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# -- a stub OpenAI-compatible server on loopback, for the openai: backend and the eval paths that meet servers -------
+class FakeOpenAIServer:
+    """A tiny OpenAI-compatible chat server on 127.0.0.1: records request bodies and headers, answers by model name
+    ("broken" -> HTTP 500, "silent" -> null content, "hang" -> answers after `hang_s`, "malformed" -> a body that is
+    not JSON, "string" -> a JSON string instead of a completion, "slow" -> a normal answer after `slow_s`, else the last user
+    message reversed)."""
+
+    def __init__(self, hang_s: float = 5.0):
+        self.requests: list[dict] = []
+        self.hang_s = hang_s
+        self.slow_s = 0.05
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append({"path": self.path, "body": body,
+                                        "authorization": self.headers.get("Authorization")})
+                if body["model"] == "broken":
+                    return self._send(500, {"error": {"message": "engine died", "type": "server_error"}})
+                if body["model"] in ("hang", "slow"):
+                    time.sleep(server.hang_s if body["model"] == "hang" else server.slow_s)
+                if body["model"] == "malformed":
+                    return self._send_raw(200, b'{"id": "cmpl-1", "choices": [{"index": 0, "mess')
+                if body["model"] == "string":
+                    return self._send(200, "not a completion")
+                text = None if body["model"] == "silent" else body["messages"][-1]["content"][::-1]
+                choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
+                          "logprobs": None}
+                if body.get("logprobs") and text is not None:
+                    choice["logprobs"] = {"content": [
+                        {"token": f"token_id:{ord(ch)}" if body.get("return_tokens_as_token_ids") else ch,
+                         "logprob": -0.1 * (i + 1), "bytes": None, "top_logprobs": []}
+                        for i, ch in enumerate(text)]}
+                self._send(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                                 "choices": [choice],
+                                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+            def _send(self, status, payload):
+                self._send_raw(status, json.dumps(payload).encode())
+
+            def _send_raw(self, status, data):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        class QuietServer(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a client that gave up on "hang" resets the connection; that is the test, not a failure
+
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAIServer() as s:
+        yield s

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
 import textwrap
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 DESCRIPTION = """\
 Train and evaluate LLM agents in multi-turn text environments.
@@ -38,11 +39,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    except (ValueError, KeyError, TypeError, ImportError, FileNotFoundError) as e:
+    except (ValueError, KeyError, TypeError, ImportError, OSError) as e:
         # User-facing errors already say what was wrong and the fix; no traceback for those.
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"agentgym: error: {msg}", file=sys.stderr)
         return 2
+
+
+def _count(minimum: int) -> Any:
+    """An argparse type: an integer >= minimum, else a usage error that names the value."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}; pass a count >= {minimum}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,8 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Run the conformance checker on an env and print what is wrong, if "
                                           "anything. Exits 1 when the env breaks the contract.")
     e_check.add_argument("env", help="env id, e.g. mypkg/MyEnv-v0")
-    e_check.add_argument("--actions", type=int, default=2000, help="random and adversarial actions to try (2000)")
-    e_check.add_argument("--oracle-tasks", type=int, default=3, help="tasks per split the oracle must solve (3)")
+    e_check.add_argument("--actions", type=_count(1), default=2000,
+                         help="random and adversarial actions to try, >= 1 (2000)")
+    e_check.add_argument("--oracle-tasks", type=_count(0), default=3,
+                         help="tasks per split the oracle must solve, >= 0 (3)")
     e_check.add_argument("--seed", type=int, default=0)
     _add_env_args(e_check)
     e_check.set_defaults(func=cmd_envs_check)
@@ -93,11 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("env", help="env id, e.g. agentgym/TextAdventure-v0")
     ev.add_argument("--policy", required=True, help=POLICY_HELP)
     ev.add_argument("--split", default="heldout", help="task split (heldout)")
-    ev.add_argument("-n", type=int, default=None, help="number of tasks (default: the whole split)")
-    ev.add_argument("--group-size", type=int, default=1, help="episodes per task (1)")
+    ev.add_argument("-n", type=_count(1), default=None, help="number of tasks (default: the whole split)")
+    ev.add_argument("--group-size", type=_count(1), default=1, help="episodes per task (1)")
     ev.add_argument("--seed", type=int, default=0)
-    ev.add_argument("--max-turns", type=int, default=None, help="turn limit on top of the env's own")
-    ev.add_argument("--batch-size", type=int, default=32, help="episodes played at once (32)")
+    ev.add_argument("--max-turns", type=_count(1), default=None, help="turn limit on top of the env's own")
+    ev.add_argument("--batch-size", type=_count(1), default=32, help="episodes played at once (32)")
     ev.add_argument("--executor", choices=["inline", "thread", "process"], default="inline",
                     help="where each env lives: inline (the calling thread; fastest for light text envs), thread (a\n"
                          "dedicated thread per env), process (a worker process per env, for envs holding a\n"
@@ -106,7 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="what each turn is prompted with: full (the whole episode so far) or window (the system\n"
                          "prompt, the task and the last --window-turns turns) (full)")
     ev.add_argument("--window-turns", type=int, default=2, help="past turns in a windowed prompt (2)")
-    ev.add_argument("--out", default=None, help="output folder (default runs/eval-<env>-<policy>)")
+    ev.add_argument("--out", default=None,
+                    help="output folder (default: a new runs/eval-<env>-<policy>-<time> for every run)")
+    ev.add_argument("--resume", action="store_true",
+                    help="continue the interrupted eval in --out without replaying its finished episodes")
+    ev.add_argument("--overwrite", action="store_true", help="replace the eval already in --out")
+    ev.add_argument("--repeat", action="store_true",
+                    help="allow -n above the split's size: the tasks cycle (each replayed with another seed)")
+    ev.add_argument("--request-timeout", type=float, default=60.0,
+                    help="openai: seconds to wait for one server reply before retrying (60)")
+    ev.add_argument("--max-retries", type=int, default=2,
+                    help="openai: retries of a failed or timed-out request (2)")
     ev.add_argument("--max-new-tokens", type=int, default=None,
                     help="model policies: most tokens per turn (default: the backend's own, 64 for hf:)")
     ev.add_argument("--temperature", type=float, default=None,
@@ -236,15 +263,73 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from agentgym.evaluation import evaluate
     from agentgym.policies import load_policy
 
-    policy = load_policy(args.policy, **_generation_kwargs(args.policy, args.max_new_tokens, args.temperature))
-    out = args.out or os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy))
-    result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size, seed=args.seed,
-                      out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size, progress=True,
-                      env_kwargs=_env_kwargs(args), policy_name=args.policy, executor=args.executor,
-                      history=args.history, window_turns=args.window_turns)
+    if args.resume and not args.out:
+        raise ValueError("--resume continues the eval in a folder: pass its --out DIR")
+    kwargs = _generation_kwargs(args.policy, args.max_new_tokens, args.temperature)
+    if args.policy.startswith("openai:"):
+        if args.request_timeout <= 0 or args.max_retries < 0:
+            raise ValueError(f"--request-timeout must be > 0 and --max-retries >= 0, got {args.request_timeout} "
+                             f"and {args.max_retries}")
+        kwargs.update(timeout=args.request_timeout, max_retries=args.max_retries)
+    policy = load_policy(args.policy, **kwargs)
+    out = args.out or _new_run_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy)))
+    try:
+        with _sigterm_as_interrupt():
+            result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size,
+                              seed=args.seed, out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size,
+                              progress=True, env_kwargs=_env_kwargs(args), policy_name=args.policy,
+                              executor=args.executor, history=args.history, window_turns=args.window_turns,
+                              repeat=args.repeat, resume=args.resume, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        done = _episodes_done(out)
+        print(f"\ninterrupted: {done} finished episodes are saved in {out} (metrics.json and report.html marked "
+              f"partial); continue with: agentgym eval ... --out {out} --resume", file=sys.stderr)
+        return 130
     print(f"{args.policy} on {args.env} [{args.split}]")
     print(result.summary())
+    if result.all_errored:
+        print(f"agentgym: error: every episode ended in an error; nothing was measured (see {out})", file=sys.stderr)
+        return 1
     return 0
+
+
+def _new_run_dir(prefix: str) -> str:
+    """prefix-<YYYYmmdd-HHMMSS>, with -2, -3, ... when that exists already: a default folder is never reused."""
+    import time
+
+    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, k = base, 1
+    while os.path.exists(path):
+        k += 1
+        path = f"{base}-{k}"
+    return path
+
+
+def _episodes_done(out: str) -> int:
+    try:
+        with open(os.path.join(out, "metrics.json"), encoding="utf-8") as f:
+            return int(json.load(f)["run"].get("episodes_done", 0))
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (what `kill`, a scheduler or docker stop sends) handled like Ctrl-C, so the eval keeps what finished."""
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _generation_kwargs(spec: str, max_new_tokens: int | None, temperature: float | None) -> dict[str, Any]:
@@ -276,7 +361,6 @@ def _generation_kwargs(spec: str, max_new_tokens: int | None, temperature: float
 
 def cmd_view(args: argparse.Namespace) -> int:
     from agentgym.report.html import write_report
-    from agentgym.types import read_jsonl
 
     target = args.run_dir
     if os.path.isfile(target):  # a JSONL of trajectories, e.g. a training run's rollouts/step_N.jsonl
@@ -291,10 +375,16 @@ def cmd_view(args: argparse.Namespace) -> int:
     metrics, run = {}, {}
     mpath = os.path.join(out_dir, "metrics.json")
     if os.path.isfile(mpath) and not os.path.isfile(target):
-        with open(mpath) as f:
-            data = json.load(f)
+        try:
+            with open(mpath, encoding="utf-8") as f:
+                data = json.load(f)
+        except ValueError as e:
+            raise ValueError(f"{mpath} is not valid JSON ({e}); delete it to rebuild the report from the "
+                             "trajectories alone") from None
         metrics, run = data.get("metrics", {}), data.get("run", {})
-    trajs = read_jsonl(traj_path)
+    from agentgym.eval_output import read_trajectories
+
+    trajs = read_trajectories(traj_path)  # a last line cut short is skipped with a warning naming file and line
     if not metrics:
         from agentgym.evaluation import eval_metrics
 

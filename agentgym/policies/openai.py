@@ -14,6 +14,26 @@ from agentgym.types import Completion, ImagePart, Message
 _TOKEN_ID = re.compile(r"^token_id:(\d+)$")
 
 
+class ServerError(RuntimeError):
+    """A request to the server failed, or its answer is not a chat completion; the message names the server."""
+
+
+def _status_message(e: Any) -> str:
+    """The server's own error message of an HTTP error (OpenAI's {"error": {"message": ...}} body), else the
+    client's."""
+    body = getattr(e, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return _short(inner["message"])
+    return _short(e.message)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class OpenAIPolicy:
     """Sends each conversation's messages to `chat.completions.create`, one request per conversation, concurrently.
 
@@ -31,7 +51,7 @@ class OpenAIPolicy:
     tokenizer = None
 
     def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, *,
-                 max_workers: int = 16, max_retries: int = 2, timeout: float | None = 600.0, **create_kwargs: Any):
+                 max_workers: int = 16, max_retries: int = 2, timeout: float | None = 60.0, **create_kwargs: Any):
         try:
             import openai
         except ImportError as e:
@@ -61,14 +81,35 @@ class OpenAIPolicy:
         if conversation.max_new_tokens is not None:
             limit = kwargs.get("max_tokens")
             kwargs["max_tokens"] = min(conversation.max_new_tokens, limit) if limit else conversation.max_new_tokens
-        response = self.client.chat.completions.create(
-            model=self.model, messages=[openai_message(m) for m in conversation.messages], **kwargs)
-        if not response.choices:
-            raise RuntimeError(f"server at {self.base_url} returned no choices for model {self.model!r}")
-        choice = response.choices[0]
-        text = choice.message.content
+        import openai
+
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=[openai_message(m) for m in conversation.messages], **kwargs)
+        except openai.APITimeoutError:
+            raise ServerError(f"server at {self.base_url} did not answer within {self.client.timeout} s "
+                              f"({self.client.max_retries} retries); raise --request-timeout if it is just slow") from None
+        except openai.APIConnectionError as e:
+            raise ServerError(f"cannot reach the server at {self.base_url}: {e.__cause__ or e}") from None
+        except openai.APIStatusError as e:
+            raise ServerError(f"server at {self.base_url} answered HTTP {e.status_code}: {_status_message(e)}") from None
+        except ValueError as e:  # json.JSONDecodeError: the body is not JSON
+            raise ServerError(f"server at {self.base_url} returned a malformed response: {e}") from None
+        try:
+            choices = response.choices
+        except AttributeError:  # the body parsed, but is not a chat completion (a bare string, say)
+            raise ServerError(f"server at {self.base_url} returned a malformed response: "
+                              f"{_short(repr(response))}") from None
+        if not choices:
+            raise ServerError(f"server at {self.base_url} returned no choices for model {self.model!r}")
+        choice = choices[0]
+        try:
+            text = choice.message.content
+        except AttributeError:
+            raise ServerError(f"server at {self.base_url} returned a malformed response: a choice without a "
+                              f"message ({_short(repr(choice))})") from None
         if text is None:
-            raise RuntimeError(f"server at {self.base_url} returned no message content (finish_reason="
+            raise ServerError(f"server at {self.base_url} returned no message content (finish_reason="
                                f"{choice.finish_reason!r}) for model {self.model!r}")
         token_ids, logprobs = None, None
         content = choice.logprobs.content if choice.logprobs is not None else None

@@ -3,11 +3,8 @@ OpenAIPolicy against a local fake OpenAI-compatible server, and load_policy."""
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
 import types
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -279,63 +276,6 @@ def test_vllm_real_engine_logprobs_match_hf(tmp_path):
 
 # -- OpenAIPolicy --------------------------------------------------------------------------------------------------------
 
-class FakeOpenAIServer:
-    """A tiny OpenAI-compatible chat server on 127.0.0.1: records request bodies and headers, answers by model name
-    ("broken" -> HTTP 500, "silent" -> null content, else the last user message reversed, tokens as ids)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "body": body,
-                                        "authorization": self.headers.get("Authorization")})
-                if body["model"] == "broken":
-                    return self._send(500, {"error": {"message": "engine died", "type": "server_error"}})
-                text = None if body["model"] == "silent" else body["messages"][-1]["content"][::-1]
-                choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
-                          "logprobs": None}
-                if body.get("logprobs") and text is not None:
-                    choice["logprobs"] = {"content": [
-                        {"token": f"token_id:{ord(ch)}" if body.get("return_tokens_as_token_ids") else ch,
-                         "logprob": -0.1 * (i + 1), "bytes": None, "top_logprobs": []}
-                        for i, ch in enumerate(text)]}
-                self._send(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                                 "choices": [choice],
-                                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
-
-            def _send(self, status, payload):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAIServer() as s:
-        yield s
-
-
 def chat_conversations() -> list[Conversation]:
     return [Conversation(messages=[Message("system", "Be brief."), Message("user", f"look {i}")]) for i in range(5)]
 
@@ -382,10 +322,24 @@ def test_openai_policy_raises_on_server_errors(server):
 
     from agentgym.policies.openai import OpenAIPolicy
 
-    with pytest.raises(openai.InternalServerError, match="engine died"):
-        OpenAIPolicy("broken", server.base_url, max_retries=0).act(chat_conversations())
-    with pytest.raises(RuntimeError, match="no message content"):
-        OpenAIPolicy("silent", server.base_url, max_retries=0).act(chat_conversations()[:1])
+    from agentgym.policies.openai import ServerError
+
+    url = server.base_url
+    with pytest.raises(ServerError, match=f"server at {url} answered HTTP 500: engine died"):
+        OpenAIPolicy("broken", url, max_retries=0).act(chat_conversations())
+    with pytest.raises(ServerError, match="no message content"):
+        OpenAIPolicy("silent", url, max_retries=0).act(chat_conversations()[:1])
+    with pytest.raises(ServerError, match=f"server at {url} returned a malformed response: "):
+        OpenAIPolicy("malformed", url, max_retries=0).act(chat_conversations()[:1])
+    with pytest.raises(ServerError, match=f"server at {url} returned a malformed response: 'not a completion'"):
+        OpenAIPolicy("string", url, max_retries=0).act(chat_conversations()[:1])
+    server.hang_s = 2.0
+    with pytest.raises(ServerError, match=f"server at {url} did not answer within 0.3 s"):
+        OpenAIPolicy("hang", url, max_retries=0, timeout=0.3).act(chat_conversations()[:1])
+    down = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
+    with pytest.raises(ServerError, match=f"cannot reach the server at {down}"):
+        OpenAIPolicy("tiny-model", down, max_retries=0).act(chat_conversations()[:1])
+    assert issubclass(ServerError, RuntimeError) and openai  # errors end the episode like any policy error
 
 
 # -- load_policy ---------------------------------------------------------------------------------------------------------
