@@ -52,3 +52,51 @@ def load_smollm2(cache_dir: str | os.PathLike | None = None) -> tuple[Any, Any]:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"
     return model.eval(), tokenizer
+
+
+# -- local model folders ------------------------------------------------------------------------------------------------
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+
+
+def resolve_model_path(name: str, *, gguf_file: str | None = None) -> str:
+    """Check a model name or path before transformers sees it, and return what to load.
+
+    - An existing folder must be a transformers model (config.json and tokenizer files, or `gguf_file`), else the
+      error names what is missing. A training run's folder (it has checkpoints/) stands for the model of its newest
+      intact checkpoint.
+    - A name that looks like a local path (it starts with /, ./, ../ or ~, has more than one /, or its first part is
+      an existing folder, like runs/nothing) but does not exist fails at once, instead of being tried on the Hub.
+    - Anything else (org/name) is returned unchanged for the Hub.
+    """
+    path = Path(os.path.expanduser(name))
+    if path.is_dir():
+        if (path / "checkpoints").is_dir():  # a run folder (its config.json is the run's, not a model's)
+            from agentgym.trainers.checkpoints import latest_intact_checkpoint
+
+            ckpt, _skipped = latest_intact_checkpoint(path)
+            if ckpt is None:
+                raise FileNotFoundError(f"model {name!r} is a training run folder without an intact checkpoint "
+                                        f"(looked in {path / 'checkpoints'}); train it first or pass a model folder")
+            path = ckpt / "model"
+        files = sorted(p.name for p in path.iterdir())
+        if gguf_file is not None:
+            if not (path / gguf_file).is_file():
+                raise FileNotFoundError(f"model folder {str(path)!r} has no {gguf_file!r} (it holds: "
+                                        f"{', '.join(files) or 'nothing'})")
+            return str(path)
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"model folder {str(path)!r} is not a transformers model: it has no config.json "
+                                    f"(it holds: {', '.join(files[:12]) or 'nothing'}); pass a folder written by "
+                                    "save_pretrained, such as a checkpoint's model/ folder")
+        if not any((path / f).is_file() for f in TOKENIZER_FILES):
+            raise FileNotFoundError(f"model folder {str(path)!r} has no tokenizer files (one of "
+                                    f"{', '.join(TOKENIZER_FILES)}); save the tokenizer beside the model")
+        return str(path)
+    if path.exists():
+        raise FileNotFoundError(f"model path {name!r} is a file, not a model folder")
+    looks_local = (name.startswith(("/", "./", "../", "~")) or name.count("/") > 1
+                   or ("/" in name and Path(name.split("/", 1)[0]).is_dir()))
+    if looks_local:
+        raise FileNotFoundError(f"model path {name!r} does not exist (it looks like a local path, so the Hub was "
+                                "not tried); pass an existing model folder or a Hub id like org/name")
+    return name

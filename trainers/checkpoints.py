@@ -9,6 +9,8 @@ trains 4 steps straight and 2 + resume + 2 and compares the parameters and metri
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,6 +21,8 @@ from agentgym.trainers.rng import rng_state, set_rng_state
 
 CHECKPOINT_DIR = "checkpoints"
 STATE_FILE = "trainer_state.pt"
+MANIFEST = "manifest.json"
+"""Every file of a checkpoint with its size and sha256, written last; resume verifies it."""
 
 
 def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module, tokenizer: Any,
@@ -44,6 +48,7 @@ def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module, t
     torch.save(state, tmp / STATE_FILE)
     if estimator is not None:
         estimator.save(str(tmp / "progress_estimator.pt"))
+    write_manifest(tmp)  # last: a checkpoint with a manifest was written completely
     if final.exists():
         shutil.rmtree(final)
     tmp.rename(final)  # a crash mid-write never leaves a half checkpoint under the real name
@@ -94,13 +99,71 @@ def list_checkpoints(run_dir: str | Path) -> list[Path]:
     root = Path(run_dir) / CHECKPOINT_DIR
     if not root.is_dir():
         return []
-    found = [p for p in root.iterdir() if p.is_dir() and p.name.startswith("step_") and (p / STATE_FILE).is_file()]
+    found = [p for p in root.iterdir() if p.is_dir() and p.name.startswith("step_") and p.name[5:].isdigit()
+             and (p / STATE_FILE).is_file()]
     return sorted(found, key=lambda p: int(p.name.split("_")[1]))
 
 
 def latest_checkpoint(run_dir: str | Path) -> Path | None:
     ckpts = list_checkpoints(run_dir)
     return ckpts[-1] if ckpts else None
+
+
+def write_manifest(ckpt: Path) -> None:
+    files = {str(p.relative_to(ckpt)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+             for p in sorted(ckpt.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    (ckpt / MANIFEST).write_text(json.dumps({"files": files}, indent=1))
+
+
+def verify(ckpt: Path) -> str | None:
+    """None when the checkpoint is intact (every file of its manifest there, with its size and hash), else why not."""
+    path = ckpt / MANIFEST
+    if not path.is_file():
+        return f"it has no {MANIFEST} (written last, so the checkpoint was cut short, or predates manifests)"
+    try:
+        files = json.loads(path.read_text())["files"]
+    except (ValueError, KeyError) as e:
+        return f"its {MANIFEST} is unreadable ({e})"
+    for name, want in files.items():
+        f = ckpt / name
+        if not f.is_file():
+            return f"{name} is missing"
+        if f.stat().st_size != want["bytes"]:
+            return f"{name} has {f.stat().st_size} bytes, the manifest says {want['bytes']}"
+        if _sha256(f) != want["sha256"]:
+            return f"{name} does not match its sha256 in the manifest"
+    return None
+
+
+def latest_intact_checkpoint(run_dir: str | Path) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """The newest checkpoint that verifies, and the newer ones passed over with the reason each failed."""
+    skipped = []
+    for ckpt in reversed(list_checkpoints(run_dir)):
+        reason = verify(ckpt)
+        if reason is None:
+            return ckpt, skipped
+        skipped.append((ckpt, reason))
+    return None, skipped
+
+
+def set_aside(ckpt: Path) -> Path:
+    """Rename a damaged checkpoint to step_N.damaged[-k]: kept for inspection, never resumed from or counted when
+    pruning."""
+    target = ckpt.with_name(ckpt.name + ".damaged")
+    k = 1
+    while target.exists():
+        k += 1
+        target = ckpt.with_name(f"{ckpt.name}.damaged-{k}")
+    ckpt.rename(target)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def load_trainer_state(ckpt: str | Path) -> dict[str, Any]:

@@ -58,6 +58,9 @@ class RunConfig:
     save_rollouts: bool = True
     """Write each step's training episodes, with their per-turn advantages, to rollouts/step_N.jsonl
     (`agentgym view RUN_DIR/rollouts/step_N.jsonl` shows them turn by turn)."""
+    warn_no_signal_steps: int = 5
+    """Warn when no group has had a learning signal (all rewards of a group equal, so every advantage is 0) for
+    this many consecutive steps (0: never warn). metrics.jsonl counts the streak as reward/steps_without_signal."""
 
     def __post_init__(self) -> None:
         _check(self.steps >= 1, "run.steps", self.steps, "set it to the number of optimizer steps, >= 1")
@@ -65,13 +68,16 @@ class RunConfig:
         _check(self.keep_checkpoints >= 1, "run.keep_checkpoints", self.keep_checkpoints, "keep at least 1")
         _check(self.eval_every >= 0, "run.eval_every", self.eval_every, "use 0 (never) or a step count")
         _check(self.eval_tasks >= 1, "run.eval_tasks", self.eval_tasks, "evaluate on at least 1 task")
+        _check(self.warn_no_signal_steps >= 0, "run.warn_no_signal_steps", self.warn_no_signal_steps,
+               "use 0 (never warn) or a step count")
 
 
 @dataclass(kw_only=True)
 class ModelConfig:
     name: str = "tiny"
     """"tiny" (a small model and tokenizer built locally by agentgym.tiny), "smollm2" (SmolLM2-135M-Instruct via
-    agentgym.models.load_smollm2), or a transformers model name or path."""
+    agentgym.models.load_smollm2), a transformers model folder, a training run's folder (the model of its newest
+    intact checkpoint: start RL from an SFT run with model.name = "runs/tiny_sft"), or a Hub id."""
     tiny_hidden_size: int = 64
     """Hidden size of the tiny model (name = "tiny" only)."""
     tiny_num_layers: int = 2
@@ -298,11 +304,17 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     raw: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
+        if path.is_dir():
+            raise ConfigError(f"config path {str(path)!r} is a folder; pass a TOML recipe file, such as "
+                              "configs/tiny_grpo.toml")
         if not path.is_file():
             raise ConfigError(f"config file {str(path)!r} does not exist; pass a TOML recipe such as "
                               "configs/tiny_grpo.toml")
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"config file {str(path)!r} is not UTF-8 text (byte {e.object[e.start]:#04x} at "
+                              f"offset {e.start}); save it as UTF-8") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {e}") from None
     for item in overrides or []:

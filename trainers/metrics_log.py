@@ -26,7 +26,7 @@ class MetricsLogger:
         if resume_step is None:
             self.path.write_text("")
         else:
-            kept = [line for line in self._lines() if json.loads(line).get("step", 0) <= resume_step]
+            kept = [line for line, row in _parsed(self.path) if row.get("step", 0) <= resume_step]
             self.path.write_text("".join(line + "\n" for line in kept))
         self._tb = None
         if tensorboard:
@@ -34,11 +34,6 @@ class MetricsLogger:
 
             self._tb = SummaryWriter(str(self.run_dir / "tb"), purge_step=(resume_step + 1) if resume_step else None)
         self._t0 = time.time()
-
-    def _lines(self) -> list[str]:
-        if not self.path.exists():
-            return []
-        return [line for line in self.path.read_text().splitlines() if line.strip()]
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
         row = {"step": step, **{k: _plain(v) for k, v in metrics.items()}}
@@ -55,8 +50,28 @@ class MetricsLogger:
 
 
 def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / "metrics.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """Every step's metrics; a line that is not JSON (a write cut short) is skipped with a warning naming it."""
+    return [row for _line, row in _parsed(Path(run_dir) / "metrics.jsonl")]
+
+
+def _parsed(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    import warnings
+
+    if not path.exists():
+        return []
+    out = []
+    for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines()):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError(f"a {type(row).__name__}, not an object")
+        except ValueError as e:
+            warnings.warn(f"{path}, line {i + 1}: not a metrics row ({e}); skipped", stacklevel=3)
+            continue
+        out.append((line, row))
+    return out
 
 
 def _plain(v: Any) -> Any:

@@ -46,8 +46,11 @@ def build_model_and_tokenizer(cfg: TrainConfig, train_tasks: Sequence[Task]) -> 
     else:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(m.name)
-        model = AutoModelForCausalLM.from_pretrained(m.name, torch_dtype=torch.float32)
+        from agentgym.models import resolve_model_path
+
+        name = resolve_model_path(m.name)  # a missing path fails at once; a run folder means its newest checkpoint
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
     return model, tokenizer
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,8 @@ from typing import Any, Callable, Sequence
 import torch
 
 from agentgym.core import Task
-from agentgym.trainers import checkpoints, rng
-from agentgym.trainers.config import ConfigError, TrainConfig, config_to_dict
+from agentgym.trainers import checkpoints, rng, run_folder
+from agentgym.trainers.config import TrainConfig, config_to_dict
 from agentgym.trainers.data_order import env_tasks, tasks_for_step
 from agentgym.trainers.metrics_log import MetricsLogger
 from agentgym.trainers.model_setup import (build_model_and_tokenizer, load_pretrained, make_policy, pick_device,
@@ -131,26 +132,46 @@ class RunResult:
     model: Any
     tokenizer: Any
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    """The metrics of the steps this call ran."""
     checkpoint: Path | None = None
     trainer: Any = None
+    start_step: int = 0
+    """The step this call started from (the resumed checkpoint's, else 0)."""
+    notes: list[str] = field(default_factory=list)
+    """What the run folder check did (overwritten, damaged checkpoints set aside, config changes on resume)."""
+
+    @property
+    def steps_run(self) -> int:
+        return len(self.metrics)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped training after a finished step, whose checkpoint was saved."""
+
+    def __init__(self, step: int, total: int, checkpoint: Path):
+        super().__init__(f"interrupted after step {step} of {total}; checkpoint saved at {checkpoint}")
+        self.step, self.total, self.checkpoint = step, total, checkpoint
 
 
 def trainer_class(name: str) -> type:
     return importlib.import_module(f"agentgym.trainers.{name}").Trainer
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, model: Any = None, tokenizer: Any = None,
-          on_step: Callable[[int, dict], None] | None = None) -> RunResult:
-    """Run `cfg.run.steps` optimizer steps of trainer `cfg.algo.name`; resume from the latest checkpoint if asked.
+def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, allow_config_change: bool = False,
+          model: Any = None, tokenizer: Any = None, on_step: Callable[[int, dict], None] | None = None) -> RunResult:
+    """Run `cfg.run.steps` optimizer steps of trainer `cfg.algo.name` in cfg.run.out_dir.
 
-    `model`/`tokenizer` start from given objects instead of building them from cfg.model (the demo hands over its
-    SFT model); they are trained in place.
+    The folder holds one run (trainers/run_folder.py): one that already holds a run needs resume (continue from its
+    newest intact checkpoint; a different algorithm, model, seed or env needs allow_config_change) or overwrite
+    (delete it first). `model`/`tokenizer` start from given objects instead of building them from cfg.model (the
+    demo hands over its SFT model); they are trained in place. Ctrl-C or SIGTERM finishes the current step, saves a
+    checkpoint and raises TrainingInterrupted (a second one stops at once).
     """
     run_dir = Path(cfg.run.out_dir)
-    ckpt = checkpoints.latest_checkpoint(run_dir) if resume else None
-    if resume and ckpt is None:
-        raise ConfigError(f"--resume: no checkpoint under {str(run_dir / checkpoints.CHECKPOINT_DIR)!r}; run without "
-                          "--resume to start fresh, or point run.out_dir at the run to continue")
+    ckpt, notes = run_folder.prepare(run_dir, config_to_dict(cfg), resume=resume, overwrite=overwrite,
+                                     allow_config_change=allow_config_change)
+    for note in notes:
+        print(f"agentgym train: {note}", file=sys.stderr)
     rng.seed_everything(cfg.run.seed)
     device = pick_device(cfg.model)
     train_tasks, eval_tasks = env_tasks(cfg.env)
@@ -162,16 +183,18 @@ def train(cfg: TrainConfig, *, resume: bool = False, model: Any = None, tokenize
     if cfg.model.gradient_checkpointing:
         model.gradient_checkpointing_enable()
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(config_to_dict(cfg), indent=2, default=str))
+    (run_dir / run_folder.CONFIG_FILE).write_text(json.dumps(config_to_dict(cfg), indent=2, default=str))
 
     # One pool of env runners for the whole run: envs (and whatever browser or container they hold) start once.
     runners = env_runners(cfg)
     ctx = Context(cfg=cfg, model=model, tokenizer=tokenizer, device=device, train_tasks=train_tasks,
                   eval_tasks=eval_tasks, run_dir=run_dir, resume_from=ckpt, runners=runners)
     try:
-        return _train_steps(ctx, ckpt, on_step)
+        result = _train_steps(ctx, ckpt, on_step)
     finally:
         runners.close()
+    result.notes = notes
+    return result
 
 
 def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict], None] | None) -> RunResult:
@@ -185,41 +208,102 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
                                                       lambda s: min(1.0, (s + 1) / warmup) if warmup else 1.0)
     start = 0
     if ckpt is not None:
-        start = checkpoints.restore(checkpoints.load_trainer_state(ckpt), optimizer=ctx.optimizer, scheduler=ctx.scheduler,
-                               extra_modules=extra)
+        start = checkpoints.restore(checkpoints.load_trainer_state(ckpt), optimizer=ctx.optimizer,
+                                    scheduler=ctx.scheduler, extra_modules=extra)
         trainer.load_extra(ckpt)
 
-    logger = MetricsLogger(run_dir, tensorboard=cfg.run.tensorboard,
-                                  resume_step=start if ckpt is not None else None)
+    logger = MetricsLogger(run_dir, tensorboard=cfg.run.tensorboard, resume_step=start if ckpt is not None else None)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=cfg.run.steps, initial=start, desc=f"{cfg.algo.name}", unit="step",
                disable=not cfg.run.progress_bar)
     history: list[dict[str, Any]] = []
     last_ckpt = ckpt
+    no_signal = NoSignalWatch(cfg.run.warn_no_signal_steps)
+
+    def save(step: int) -> Path:
+        return checkpoints.save_checkpoint(run_dir, step, model=model, tokenizer=tokenizer, optimizer=ctx.optimizer,
+                                           scheduler=ctx.scheduler, extra_modules=extra, estimator=trainer.estimator,
+                                           keep=cfg.run.keep_checkpoints)
+
     try:
-        for step in range(start, cfg.run.steps):
-            t0 = time.time()
-            metrics = trainer.step(step)
-            metrics["perf/step_s"] = time.time() - t0
-            metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
-            if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
-                metrics.update(eval_model(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks], runners=ctx.runners))
-            logger.log(step + 1, metrics)
-            history.append({"step": step + 1, **metrics})
-            bar.update(1)
-            bar.set_postfix({k.split("/")[-1]: f"{metrics[k]:.3g}" for k in
-                             ("rollout/success_rate", "loss/policy", "loss/sft") if k in metrics})
-            if on_step is not None:
-                on_step(step + 1, metrics)
-            done = step + 1 == cfg.run.steps
-            if done or (cfg.run.save_every and (step + 1) % cfg.run.save_every == 0):
-                last_ckpt = checkpoints.save_checkpoint(run_dir, step + 1, model=model, tokenizer=tokenizer,
-                                                   optimizer=ctx.optimizer, scheduler=ctx.scheduler,
-                                                   extra_modules=extra, estimator=trainer.estimator,
-                                                   keep=cfg.run.keep_checkpoints)
+        with StopAfterStep() as stop:
+            for step in range(start, cfg.run.steps):
+                t0 = time.time()
+                metrics = trainer.step(step)
+                metrics["perf/step_s"] = time.time() - t0
+                metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
+                if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
+                    metrics.update(eval_model(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks],
+                                              runners=ctx.runners))
+                no_signal.check(step + 1, metrics)
+                logger.log(step + 1, metrics)
+                history.append({"step": step + 1, **metrics})
+                bar.update(1)
+                bar.set_postfix({k.split("/")[-1]: f"{metrics[k]:.3g}" for k in
+                                 ("rollout/success_rate", "loss/policy", "loss/sft") if k in metrics})
+                if on_step is not None:
+                    on_step(step + 1, metrics)
+                done = step + 1 == cfg.run.steps
+                if done or stop.requested or (cfg.run.save_every and (step + 1) % cfg.run.save_every == 0):
+                    last_ckpt = save(step + 1)
+                if stop.requested and not done:
+                    raise TrainingInterrupted(step + 1, cfg.run.steps, last_ckpt)
     finally:
         bar.close()
         logger.close()
     return RunResult(run_dir=run_dir, model=model, tokenizer=tokenizer, metrics=history, checkpoint=last_ckpt,
-                     trainer=trainer)
+                     trainer=trainer, start_step=start)
+
+
+class StopAfterStep:
+    """While training: the first Ctrl-C or SIGTERM asks the loop to stop after the current step (it saves a
+    checkpoint first); a second one stops at once (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopAfterStep:
+        import signal
+
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        except ValueError:  # not the main thread: signals stay as they are
+            self._previous.clear()
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nagentgym train: stopping after this step and saving a checkpoint (press Ctrl-C again to quit now, "
+              "without saving)", file=sys.stderr)
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class NoSignalWatch:
+    """Warns when no group has had a learning signal (every episode of every group scored the same, so every
+    advantage is 0 and the gradient vanishes) for `patience` consecutive steps."""
+
+    def __init__(self, patience: int):
+        self.patience = patience
+        self.streak = 0
+
+    def check(self, step: int, metrics: dict[str, float]) -> None:
+        if self.patience <= 0 or "reward/groups_with_signal" not in metrics:
+            return
+        self.streak = self.streak + 1 if metrics["reward/groups_with_signal"] == 0 else 0
+        metrics["reward/steps_without_signal"] = float(self.streak)
+        if self.streak == self.patience:
+            print(f"agentgym train: warning: no group has had a learning signal for {self.streak} steps (up to step "
+                  f"{step}): every episode of a group scored the same, so every advantage is 0 and nothing is "
+                  f"learned (invalid-action rate {metrics.get('rollout/invalid_action_rate', float('nan')):.2f}). "
+                  "Start from an SFT checkpoint (model.name = a run folder), use a denser outcome "
+                  "(credit.params={outcome=\"progress\"}), or a larger rollout.group_size", file=sys.stderr)

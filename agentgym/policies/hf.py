@@ -65,6 +65,9 @@ class HFPolicy:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from agentgym.models import resolve_model_path
+
+        name_or_path = resolve_model_path(name_or_path, gguf_file=gguf_file)
         tokenizer = AutoTokenizer.from_pretrained(name_or_path, gguf_file=gguf_file)
         model = AutoModelForCausalLM.from_pretrained(name_or_path, gguf_file=gguf_file, dtype=dtype or "auto")
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -51,7 +51,7 @@ def test_resume_continues_exactly(tmp_path, algo):
 
 def test_resume_without_checkpoint_says_how_to_fix(tmp_path):
     cfg = load_config(None, tiny_overrides(tmp_path / "empty", algo="grpo"))
-    with pytest.raises(ConfigError, match="no checkpoint under .* run without --resume"):
+    with pytest.raises(ConfigError, match="no intact checkpoint under .* run without --resume"):
         train(cfg, resume=True)
 
 
