@@ -169,7 +169,7 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     tasks = list(tasks)
     run = {"env": env_id, "split": split, "n": n, "group_size": group_size, "seed": seed, "policy": policy_name,
            "env_kwargs": env_kwargs or {}, "executor": executor, "history": history, "max_turns": max_turns,
-           "episodes_planned": len(tasks) * group_size}
+           "episodes_planned": len(tasks) * group_size, "generation": generation_settings(policy)}
     if history == "window":
         run["window_turns"] = window_turns
     folder = None
@@ -212,6 +212,12 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     if folder is not None:
         result.files = folder.finish(trajs, metrics, partial=False, title=title)
     return result
+
+
+def generation_settings(policy: Policy) -> dict[str, Any]:
+    """The policy's generation settings (max tokens, temperature, ...) where it has any; {} for scripted ones."""
+    describe = getattr(policy, "generation_settings", None)
+    return dict(describe()) if callable(describe) else {}
 
 
 def _in_task_order(trajectories: list[Trajectory]) -> list[Trajectory]:

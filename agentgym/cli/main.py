@@ -273,6 +273,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         kwargs.update(timeout=args.request_timeout, max_retries=args.max_retries)
     policy = load_policy(args.policy, **kwargs)
     out = args.out or _new_run_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy)))
+    from agentgym.evaluation import generation_settings
+
+    settings = generation_settings(policy)
+    if settings:
+        print("generation: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None), file=sys.stderr)
     try:
         with _sigterm_as_interrupt():
             result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size,

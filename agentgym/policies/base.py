@@ -17,6 +17,11 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 from agentgym.types import Completion, Message
 
 
+DEFAULT_MAX_NEW_TOKENS = 64
+"""Every backend's default limit on the tokens of one reply (hf: max_new_tokens, vllm: SamplingParams.max_tokens,
+openai: the request's max_tokens), so no backend generates without bound unless told."""
+
+
 @dataclass
 class Conversation:
     """One live episode as a policy sees it."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentgym.chat import ChatTokenizer
-from agentgym.policies.base import Conversation, episode_stream_seed
+from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS, Conversation, episode_stream_seed
 from agentgym.types import Completion
 
 
@@ -29,8 +29,8 @@ class HFPolicy:
     conversation without a seed (direct use outside a rollout) gets a stream keyed by (seed, call, row).
     """
 
-    def __init__(self, model: Any, tokenizer: Any, *, max_new_tokens: int = 64, temperature: float = 1.0,
-                 top_p: float = 1.0, top_k: int = 0, do_sample: bool = True, batch_size: int | None = None,
+    def __init__(self, model: Any, tokenizer: Any, *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+                 temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0, do_sample: bool = True, batch_size: int | None = None,
                  seed: int | None = None):
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
@@ -56,6 +56,11 @@ class HFPolicy:
         """Generation ends at the first of these (end-of-turn first, then eos)."""
         # Tiny or base tokenizers may have no pad token; any id works under left padding with an attention mask.
         self.pad_id: int = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop[0]
+
+    def generation_settings(self) -> dict[str, Any]:
+        """What decides the replies, for the eval's printout and metrics.json."""
+        return {"max_new_tokens": self.max_new_tokens, "temperature": self.temperature if self.do_sample else 0.0,
+                "top_p": self.top_p, "top_k": self.top_k, "greedy": not self.do_sample, "seed": self.seed}
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, *, device: str | None = None, dtype: Any = None,

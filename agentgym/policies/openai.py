@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentgym.policies.base import Conversation, episode_stream_seed
+from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS, Conversation, episode_stream_seed
 from agentgym.types import Completion, ImagePart, Message
 
 _TOKEN_ID = re.compile(r"^token_id:(\d+)$")
@@ -39,7 +39,7 @@ class OpenAIPolicy:
 
     model: the served model name. base_url: e.g. "http://localhost:8000/v1". api_key: this argument, else
     $OPENAI_API_KEY, else "EMPTY" (what local servers accept). create_kwargs go to every request unchanged
-    (temperature, max_tokens, logprobs=True, extra_body={...}); max_workers bounds concurrent requests, and
+    (temperature, max_tokens (default DEFAULT_MAX_NEW_TOKENS, 64), logprobs=True, extra_body={...}); max_workers bounds concurrent requests, and
     max_retries / timeout go to the client.
 
     Completion.text is the reply. When the request asked for logprobs (logprobs=True) the Completion carries them,
@@ -58,10 +58,16 @@ class OpenAIPolicy:
             raise ImportError("OpenAIPolicy needs the openai client: `pip install 'agentgym[openai]'`") from e
         self.model = model
         self.base_url = base_url
+        # Bounded by default, like every backend: a server asked for no max_tokens may generate until its context ends.
+        create_kwargs.setdefault("max_tokens", DEFAULT_MAX_NEW_TOKENS)
         self.create_kwargs = create_kwargs
         self.max_workers = max_workers
         self.client = openai.OpenAI(base_url=base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
                                     max_retries=max_retries, timeout=timeout)
+
+    def generation_settings(self) -> dict[str, Any]:
+        """What decides the replies (the request parameters; the key never), for the eval's printout."""
+        return {k: v for k, v in self.create_kwargs.items() if k != "extra_headers"}
 
     def __repr__(self) -> str:  # never shows the key
         return f"OpenAIPolicy(model={self.model!r}, base_url={self.base_url!r})"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from agentgym.chat import ChatTokenizer
-from agentgym.policies.base import Conversation, episode_stream_seed
+from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS, Conversation, episode_stream_seed
 from agentgym.types import Completion
 
 
@@ -49,7 +49,7 @@ class VLLMPolicy:
         self.tokenizer = self.llm.get_tokenizer()
         self.chat = ChatTokenizer(self.tokenizer)
         params = sampling_params if sampling_params is not None else vllm.SamplingParams(temperature=1.0,
-                                                                                          max_tokens=64)
+                                                                                          max_tokens=DEFAULT_MAX_NEW_TOKENS)
         # Our changes go on a copy: the caller's SamplingParams may be shared with other engines.
         params = params.clone() if hasattr(params, "clone") else copy.deepcopy(params)
         if params.logprobs is None:
@@ -60,6 +60,11 @@ class VLLMPolicy:
                 stop.append(tok)
         params.stop_token_ids = stop
         self.sampling_params = params
+
+    def generation_settings(self) -> dict[str, Any]:
+        """What decides the replies (the SamplingParams fields that matter), for the eval's printout."""
+        p = self.sampling_params
+        return {k: getattr(p, k, None) for k in ("max_tokens", "temperature", "top_p", "top_k", "seed")}
 
     def act(self, conversations: Sequence[Conversation]) -> list[Completion]:
         from vllm.inputs import TokensPrompt

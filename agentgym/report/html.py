@@ -19,6 +19,8 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
 .cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1.2em;min-width:150px}
 .card .v{font-size:1.6em;font-weight:600}.card .ci{color:#666;font-size:.85em}
+.card.bad{border-color:#c0392b;color:#c0392b}
+.banner{border:2px solid #c0392b;background:#fdecea;color:#7b1f16;border-radius:8px;padding:.7em 1em;margin:1em 0}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3em .5em;text-align:left;vertical-align:top}
 details{border:1px solid #e3e3e3;border-radius:6px;margin:.4em 0;padding:.3em .6em}summary{cursor:pointer}
 .ok{color:#0a7d32;font-weight:600}.bad{color:#b3261e;font-weight:600}.err{background:#fdecea}
@@ -47,7 +49,20 @@ def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float],
     if run:
         parts.append("<p>" + " &middot; ".join(f"<b>{e(str(k))}</b> {e(json.dumps(v))}" for k, v in run.items())
                      + "</p>")
+    errored = [t for t in trajectories if t.error is not None]
+    if run and run.get("partial"):
+        parts.append(f"<div class='banner'>Partial: this eval was interrupted after {len(trajectories)} of "
+                     f"{e(str(run.get('episodes_planned', '?')))} episodes; the numbers are over those.</div>")
+    if errored:
+        first = errored[0].error
+        parts.append(f"<div class='banner'>{len(errored)} of {len(trajectories)} episodes ended in an error; the "
+                     f"numbers below are over the {len(trajectories) - len(errored)} that completed. First error "
+                     f"({e(first.kind)}): {e(first.message.strip().splitlines()[0] if first.message.strip() else '')}"
+                     "</div>")
     parts.append("<div class='cards'>")
+    if errored:
+        parts.append(f"<div class='card bad'><div>errors</div><div class='v'>{len(errored)}</div><div class='ci'>"
+                     f"of {len(trajectories)} episodes</div></div>")
     for key, label, pct in [("eval/success_rate", "success rate", True), ("eval/mean_reward", "mean reward", False),
                             ("eval/mean_turns", "mean turns", False), ("eval/mean_progress", "mean progress", True)]:
         if key in metrics:

@@ -107,6 +107,9 @@ def test_a_server_that_is_down_or_failing_says_so_and_exits_non_zero(tmp_path, s
     assert "ERRORS        2 of 2 episodes ended in an error" in out
     assert f"cannot reach the server at {down}" in out
     assert "every episode ended in an error; nothing was measured" in err
+    report = (tmp_path / "down" / "report.html").read_text()
+    assert "2 of 2 episodes ended in an error" in report and "cannot reach the server at" in report
+    assert "card bad" in report  # the error count is a headline card, beside success
     assert main(["eval", ENV, "--policy", f"openai:broken@{server.base_url}", "-n", "2", "--max-retries", "0",
                  "--out", str(tmp_path / "broken")]) == 1
     assert f"server at {server.base_url} answered HTTP 500: engine died" in capsys.readouterr().out

@@ -449,3 +449,21 @@ def test_server_returned_ids_and_logprobs_reach_the_turns_and_each_episode_sends
         assert turn.logprobs == pytest.approx([-0.1 * (i + 1) for i in range(len(turn.action))])
         assert turn.prompt_ids is None  # a message-level server does not say how it tokenised the prompt
     assert [r["body"]["seed"] for r in server.requests] == [episode_stream_seed(40, k) % (1 << 31) for k in (0, 1)]
+
+
+def test_every_backend_is_bounded_by_default_and_says_how_it_generates(server, tiny_chatml, fake_vllm):
+    from agentgym.evaluation import generation_settings
+    from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS
+    from agentgym.policies.hf import HFPolicy
+    from agentgym.policies.openai import OpenAIPolicy
+    from agentgym.policies.vllm import VLLMPolicy
+
+    api = OpenAIPolicy("tiny-model", server.base_url, max_retries=0)
+    api.act(chat_conversations()[:1])
+    assert server.requests[-1]["body"]["max_tokens"] == DEFAULT_MAX_NEW_TOKENS == 64
+    assert generation_settings(api) == {"max_tokens": 64}
+    model, tokenizer = tiny_chatml
+    assert generation_settings(HFPolicy(model, tokenizer, seed=3)) == {
+        "max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0, "top_k": 0, "greedy": False, "seed": 3}
+    assert generation_settings(VLLMPolicy("tiny"))["max_tokens"] == 64
+    assert generation_settings(OraclePolicy()) == {}
