@@ -56,6 +56,8 @@ def load_smollm2(cache_dir: str | os.PathLike | None = None) -> tuple[Any, Any]:
 
 # -- local model folders ------------------------------------------------------------------------------------------------
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+LOCAL_ROOTS = ("runs", "checkpoints")
+"""First path parts that always mean a local folder (where agentgym writes runs), never a Hub organisation."""
 
 
 def resolve_model_path(name: str, *, gguf_file: str | None = None) -> str:
@@ -65,7 +67,8 @@ def resolve_model_path(name: str, *, gguf_file: str | None = None) -> str:
       error names what is missing. A training run's folder (it has checkpoints/) stands for the model of its newest
       intact checkpoint.
     - A name that looks like a local path (it starts with /, ./, ../ or ~, has more than one /, or its first part is
-      an existing folder, like runs/nothing) but does not exist fails at once, instead of being tried on the Hub.
+      an existing folder or runs/..., like runs/nothing) but does not exist fails at once, instead of being tried
+      on the Hub.
     - Anything else (org/name) is returned unchanged for the Hub.
     """
     path = Path(os.path.expanduser(name))
@@ -94,9 +97,11 @@ def resolve_model_path(name: str, *, gguf_file: str | None = None) -> str:
         return str(path)
     if path.exists():
         raise FileNotFoundError(f"model path {name!r} is a file, not a model folder")
+    first = name.split("/", 1)[0]
     looks_local = (name.startswith(("/", "./", "../", "~")) or name.count("/") > 1
-                   or ("/" in name and Path(name.split("/", 1)[0]).is_dir()))
+                   or ("/" in name and (Path(first).is_dir() or first in LOCAL_ROOTS)))
     if looks_local:
         raise FileNotFoundError(f"model path {name!r} does not exist (it looks like a local path, so the Hub was "
-                                "not tried); pass an existing model folder or a Hub id like org/name")
+                                "not tried); pass an existing model folder or a Hub id like org/name. If it is a "
+                                "training run's folder, train that run first (a recipe's first line says which)")
     return name
