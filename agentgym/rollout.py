@@ -25,7 +25,7 @@ from typing import Any, Callable, Collection, Sequence
 import gymnasium as gym
 
 from agentgym.core import Task
-from agentgym.policies.base import Conversation, Policy
+from agentgym.policies.base import ContextLimitExceeded, Conversation, Policy
 from agentgym.runners import (EnvRunner, RunnerCallError, RunnerDied, RunnerKind, RunnerPool, RunnerTimeout,
                               wait)
 from agentgym.types import Completion, HistoryMode, Message, Observation, Trajectory, Turn, TurnError
@@ -166,6 +166,11 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
             # ACT: one batched call to the policy for every ready episode, then their steps start.
             if ready:
                 for ep, comp in zip(ready, _act(policy, ready)):
+                    if isinstance(comp, TurnError) and comp.kind == "context_limit":
+                        _truncate(ep, "context_limit")  # the server's context is full: a limit, not a failure
+                        ep.traj.metadata["context_limit_message"] = comp.message
+                        finish(ep)
+                        continue
                     if isinstance(comp, TurnError):
                         ep.traj.turns.append(_turn(ep, Completion(text=""), error=comp))
                         fail(ep, comp)
@@ -401,6 +406,8 @@ def _checked(completions: Any, n: int) -> list[Completion | TurnError]:
 
 
 def _policy_error(e: Exception) -> TurnError:
+    if isinstance(e, ContextLimitExceeded):
+        return TurnError("context_limit", str(e))
     return TurnError("policy_error", f"{type(e).__name__}: {e}",
                      "".join(traceback.format_exception(type(e), e, e.__traceback__)))
 

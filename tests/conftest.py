@@ -50,13 +50,15 @@ def pytest_collection_modifyitems(config, items):
 class FakeOpenAIServer:
     """A tiny OpenAI-compatible chat server on 127.0.0.1: records request bodies and headers, answers by model name
     ("broken" -> HTTP 500, "silent" -> null content, "hang" -> answers after `hang_s`, "malformed" -> a body that is
-    not JSON, "string" -> a JSON string instead of a completion, "slow" -> a normal answer after `slow_s`, else the last user
-    message reversed)."""
+    not JSON, "string" -> a JSON string instead of a completion, "slow" -> a normal answer after `slow_s`, "long" -> a
+    context-length error once the conversation has more than 3 messages, "ratelimited" -> HTTP 429 on every other
+    request, else the last user message reversed)."""
 
     def __init__(self, hang_s: float = 5.0):
         self.requests: list[dict] = []
         self.hang_s = hang_s
         self.slow_s = 0.05
+        self.rate_limited = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,6 +74,14 @@ class FakeOpenAIServer:
                     return self._send_raw(200, b'{"id": "cmpl-1", "choices": [{"index": 0, "mess')
                 if body["model"] == "string":
                     return self._send(200, "not a completion")
+                if body["model"] == "long" and len(body["messages"]) > 3:  # a 4096-token server, vLLM's words
+                    return self._send(400, {"error": {"message": "This model's maximum context length is 4096 tokens. "
+                                                      "However, you requested 5035 tokens (4971 in the messages, 64 "
+                                                      "in the completion).", "type": "BadRequestError", "code": 400}})
+                if body["model"] == "ratelimited":
+                    server.rate_limited += 1
+                    if server.rate_limited % 2:  # every other request: come back later
+                        return self._send(429, {"error": {"message": "rate limit", "type": "rate_limit"}})
                 text = None if body["model"] == "silent" else body["messages"][-1]["content"][::-1]
                 choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
                           "logprobs": None}

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--overwrite", action="store_true", help="replace the eval already in --out")
     ev.add_argument("--repeat", action="store_true",
                     help="allow -n above the split's size: the tasks cycle (each replayed with another seed)")
+    ev.add_argument("--logprobs", action="store_true",
+                    help="openai: ask the server for each generated token's logprob (stored on every turn); hf: and\n"
+                         "vllm: always keep them")
     ev.add_argument("--request-timeout", type=float, default=60.0,
                     help="openai: seconds to wait for one server reply before retrying (60)")
     ev.add_argument("--max-retries", type=int, default=2,
@@ -271,6 +274,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise ValueError(f"--request-timeout must be > 0 and --max-retries >= 0, got {args.request_timeout} "
                              f"and {args.max_retries}")
         kwargs.update(timeout=args.request_timeout, max_retries=args.max_retries)
+        if args.logprobs:
+            kwargs["logprobs"] = True
     policy = load_policy(args.policy, **kwargs)
     out = args.out or _new_run_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy)))
     from agentgym.evaluation import generation_settings

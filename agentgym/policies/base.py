@@ -22,6 +22,12 @@ DEFAULT_MAX_NEW_TOKENS = 64
 openai: the request's max_tokens), so no backend generates without bound unless told."""
 
 
+
+class ContextLimitExceeded(Exception):
+    """The conversation no longer fits the model's context (a server's "maximum context length" error, say). The
+    rollout ends the episode as a context-limit truncation, as its own max_context_tokens would, not as an error."""
+
+
 @dataclass
 class Conversation:
     """One live episode as a policy sees it."""

@@ -8,10 +8,15 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS, Conversation, episode_stream_seed
+from agentgym.policies.base import DEFAULT_MAX_NEW_TOKENS, ContextLimitExceeded, Conversation, episode_stream_seed
 from agentgym.types import Completion, ImagePart, Message
 
 _TOKEN_ID = re.compile(r"^token_id:(\d+)$")
+# How servers say a prompt is too long: vLLM and OpenAI ("maximum context length is 4096 tokens ... you requested
+# 5035"), OpenAI's code context_length_exceeded, llama.cpp ("the request exceeds the available context size"), SGLang
+# and TGI ("... longer than the model's context length", "exceeds the context window").
+_CONTEXT_ERROR = re.compile(r"maximum context length|context_length_exceeded|exceeds the available context size|"
+                            r"context length|context window", re.IGNORECASE)
 
 
 class ServerError(RuntimeError):
@@ -98,6 +103,8 @@ class OpenAIPolicy:
         except openai.APIConnectionError as e:
             raise ServerError(f"cannot reach the server at {self.base_url}: {e.__cause__ or e}") from None
         except openai.APIStatusError as e:
+            if e.status_code in (400, 413) and _CONTEXT_ERROR.search(_status_message(e)):
+                raise ContextLimitExceeded(f"server at {self.base_url}: {_status_message(e)}") from None
             raise ServerError(f"server at {self.base_url} answered HTTP {e.status_code}: {_status_message(e)}") from None
         except ValueError as e:  # json.JSONDecodeError: the body is not JSON
             raise ServerError(f"server at {self.base_url} returned a malformed response: {e}") from None

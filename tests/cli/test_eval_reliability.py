@@ -177,3 +177,16 @@ def test_sigterm_handler_is_restored(tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     assert main(["eval", ENV, "--policy", "oracle", "-n", "1", "--out", str(tmp_path / "ev")]) == 0
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_logprobs_from_a_server_are_stored_on_every_turn(tmp_path, server):
+    out = tmp_path / "ev"
+    assert main(["eval", ENV, "--policy", f"openai:tiny@{server.base_url}", "-n", "2", "--max-turns", "2",
+                 "--logprobs", "--out", str(out)]) == 0
+    assert all(r["body"]["logprobs"] is True and r["body"]["max_tokens"] == 64 for r in server.requests)
+    trajs = [json.loads(line) for line in (out / "trajectories.jsonl").read_text().splitlines()]
+    turns = [turn for t in trajs for turn in t["turns"]]
+    assert len(turns) == 4
+    for turn in turns:  # the stub gives -0.1, -0.2, ... per character of its reply
+        assert turn["logprobs"] == pytest.approx([-0.1 * (i + 1) for i in range(len(turn["action"]))])
+    assert _metrics(out)["run"]["generation"] == {"max_tokens": 64, "logprobs": True}

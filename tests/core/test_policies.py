@@ -467,3 +467,19 @@ def test_every_backend_is_bounded_by_default_and_says_how_it_generates(server, t
         "max_new_tokens": 64, "temperature": 1.0, "top_p": 1.0, "top_k": 0, "greedy": False, "seed": 3}
     assert generation_settings(VLLMPolicy("tiny"))["max_tokens"] == 64
     assert generation_settings(OraclePolicy()) == {}
+
+
+def test_a_full_server_context_is_a_context_limit_truncation_and_rate_limits_retry(server):
+    from agentgym.policies.openai import OpenAIPolicy
+    from agentgym.rollout import rollout
+
+    env = "agentgym/TwentyQuestions-v0"
+    task = ["twenty_questions/train/apple"]
+    cut, = rollout(env, OpenAIPolicy("long", server.base_url, max_retries=0), task)
+    assert cut.error is None and cut.truncated and not cut.terminated
+    assert cut.metadata["truncated_reason"] == "context_limit" and cut.num_turns == 1
+    assert "maximum context length is 4096 tokens" in cut.metadata["context_limit_message"]
+    assert cut.turns[-1].info["terminated_reason"] == "context_limit"
+    # HTTP 429 is retried with backoff by the client (max_retries): every episode completes.
+    ok = rollout(env, OpenAIPolicy("ratelimited", server.base_url, max_retries=2), task * 2, max_turns=2)
+    assert all(t.error is None and t.num_turns == 2 for t in ok) and server.rate_limited >= 5  # some were 429s
