@@ -23,8 +23,8 @@ Start here:
 """
 
 POLICY_HELP = """\
-which policy acts: oracle (the env's expert), random, human, hf:PATH (a transformers model folder or hub name
-already on disk), vllm:MODEL (GPU), openai:MODEL@BASE_URL (any OpenAI-compatible server, e.g.
+which policy acts: oracle (the env's expert), random, human, hf:PATH (a transformers model folder, a training
+run's folder, a hub name already on disk, or a GGUF: hf:FILE.gguf), vllm:MODEL (GPU), openai:MODEL@BASE_URL (any OpenAI-compatible server, e.g.
 openai:Qwen/Qwen2.5-7B-Instruct@http://localhost:8000/v1; the key comes from OPENAI_API_KEY)"""
 
 

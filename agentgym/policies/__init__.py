@@ -16,7 +16,8 @@ SPEC_FORMS = (
 def load_policy(spec: str, **kw: Any) -> Policy:
     """A policy from a short spec string; keyword arguments go to the policy's constructor.
 
-    "oracle" | "random" | "human" | "hf:PATH" (HFPolicy.from_pretrained) | "vllm:MODEL" (VLLMPolicy) |
+    "oracle" | "random" | "human" | "hf:PATH" (HFPolicy.from_pretrained; a GGUF as hf:FILE.gguf or
+    hf:FOLDER#FILE.gguf) | "vllm:MODEL" (VLLMPolicy) |
     "openai:MODEL@BASE_URL" (OpenAIPolicy, e.g. "openai:Qwen/Qwen2.5-7B-Instruct@http://localhost:8000/v1").
     """
     kind, sep, rest = spec.partition(":")
@@ -25,9 +26,17 @@ def load_policy(spec: str, **kw: Any) -> Policy:
         if spec in simple:
             return simple[spec](**kw)
     elif kind == "hf" and rest:
+        import os
+
         from agentgym.policies.hf import HFPolicy
 
-        return HFPolicy.from_pretrained(rest, **kw)
+        # A GGUF model: "hf:path/to/model.gguf" or "hf:FOLDER#model.gguf" (transformers dequantises it on load).
+        path, _, gguf = rest.partition("#")
+        if not gguf and path.endswith(".gguf") and os.path.isfile(path):
+            path, gguf = os.path.dirname(os.path.abspath(path)), os.path.basename(path)
+        if gguf:
+            kw = {"gguf_file": gguf, **kw}
+        return HFPolicy.from_pretrained(path, **kw)
     elif kind == "vllm" and rest:
         from agentgym.policies.vllm import VLLMPolicy
 

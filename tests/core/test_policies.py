@@ -261,8 +261,10 @@ def test_vllm_real_engine_logprobs_match_hf(tmp_path):
 
     if find_smollm2() is None:
         pytest.skip("SmolLM2 is not in the local cache: run scripts/fetch_smollm2.sh")
+    from agentgym.trainers.checkpoints import save_model
+
     model, tokenizer = load_smollm2()
-    model.save_pretrained(tmp_path / "smollm2")
+    save_model(model, tmp_path / "smollm2")  # a GGUF-loaded model: save_pretrained alone refuses (quantizer)
     tokenizer.save_pretrained(tmp_path / "smollm2")
     policy = VLLMPolicy(str(tmp_path / "smollm2"), vllm.SamplingParams(temperature=1.0, max_tokens=16, seed=0),
                         gpu_memory_utilization=0.3, dtype="float32", enforce_eager=True)
@@ -483,3 +485,35 @@ def test_a_full_server_context_is_a_context_limit_truncation_and_rate_limits_ret
     # HTTP 429 is retried with backoff by the client (max_retries): every episode completes.
     ok = rollout(env, OpenAIPolicy("ratelimited", server.base_url, max_retries=2), task * 2, max_turns=2)
     assert all(t.error is None and t.num_turns == 2 for t in ok) and server.rate_limited >= 5  # some were 429s
+
+
+def test_hf_spec_takes_a_gguf_file(monkeypatch, tmp_path):
+    from agentgym.policies.hf import HFPolicy
+
+    seen = []
+    monkeypatch.setattr(HFPolicy, "from_pretrained", classmethod(lambda cls, path, **kw: seen.append((path, kw))))
+    gguf = tmp_path / "m.Q4.gguf"
+    gguf.write_bytes(b"GGUF")
+    load_policy(f"hf:{gguf}")
+    load_policy(f"hf:{tmp_path}#m.Q4.gguf", max_new_tokens=8)
+    load_policy("hf:org/model")
+    assert seen == [(str(tmp_path), {"gguf_file": "m.Q4.gguf"}),
+                    (str(tmp_path), {"gguf_file": "m.Q4.gguf", "max_new_tokens": 8}), ("org/model", {})]
+
+
+@pytest.mark.slow
+def test_hf_spec_loads_smollm2_from_its_gguf_and_saves_it(tmp_path):
+    from agentgym.models import find_smollm2
+    from agentgym.trainers.checkpoints import save_model
+
+    gguf = find_smollm2()
+    if gguf is None:
+        pytest.skip("SmolLM2 is not in the local cache: run scripts/fetch_smollm2.sh")
+    policy = load_policy(f"hf:{gguf}", max_new_tokens=4)
+    save_model(policy.model, tmp_path / "m")
+    policy.tokenizer.save_pretrained(tmp_path / "m")
+    again = load_policy(f"hf:{tmp_path / 'm'}", max_new_tokens=4)
+    import torch
+
+    for a, b in zip(policy.model.parameters(), again.model.parameters()):
+        assert torch.equal(a.detach().float(), b.detach().float())
