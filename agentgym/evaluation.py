@@ -177,8 +177,16 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     if out_dir is not None:
         from agentgym.eval_output import EvalFolder
 
+        from agentgym import manifest
+
         folder = EvalFolder(out_dir, run, resume=resume, overwrite=overwrite)
         previous = folder.open()
+        settings = {k: run[k] for k in ("n", "group_size", "max_turns", "history", "executor", "episodes_planned")}
+        settings.update(batch_size=batch_size, max_context_tokens=max_context_tokens, window_turns=window_turns,
+                        repeat=repeat, generation=run["generation"])
+        manifest.write(out_dir, manifest.build("eval", env_id=env_id, env_kwargs=env_kwargs, split=split,
+                                               task_ids=[t.id for t in tasks], seed=seed, policy=policy_name,
+                                               policy_obj=policy, settings=settings))
     elif resume or overwrite:
         raise ValueError("resume and overwrite concern an output folder: pass out_dir (--out)")
     title = f"{policy_name} on {env_id} ({split})"

@@ -184,6 +184,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
         model.gradient_checkpointing_enable()
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / run_folder.CONFIG_FILE).write_text(json.dumps(config_to_dict(cfg), indent=2, default=str))
+    _write_manifest(cfg, run_dir, model, train_tasks, resumed_from=ckpt)
 
     # One pool of env runners for the whole run: envs (and whatever browser or container they hold) start once.
     runners = env_runners(cfg)
@@ -195,6 +196,20 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
         runners.close()
     result.notes = notes
     return result
+
+
+def _write_manifest(cfg: TrainConfig, run_dir: Path, model: Any, train_tasks: Sequence[Task], *,
+                    resumed_from: Path | None) -> None:
+    from types import SimpleNamespace
+
+    from agentgym import manifest
+
+    m = manifest.build("train", env_id=cfg.env.id, env_kwargs=cfg.env.kwargs,
+                       split=cfg.env.train_split or "train", task_ids=[t.id for t in train_tasks], seed=cfg.run.seed,
+                       policy=cfg.model.name, policy_obj=SimpleNamespace(model=model),
+                       settings={"config": config_to_dict(cfg),
+                                 "resumed_from": str(resumed_from) if resumed_from else None})
+    manifest.write(run_dir, m)
 
 
 def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict], None] | None) -> RunResult:

@@ -107,8 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "reward and turns with 95% confidence intervals: Wilson for the success rate, "
                                     "bootstrap for the means), trajectories.jsonl and report.html to --out.",
                         formatter_class=argparse.RawTextHelpFormatter)
-    ev.add_argument("env", help="env id, e.g. agentgym/TextAdventure-v0")
-    ev.add_argument("--policy", required=True, help=POLICY_HELP)
+    ev.add_argument("env", nargs="?", help="env id, e.g. agentgym/TextAdventure-v0 (not with --like)")
+    ev.add_argument("--policy", help=POLICY_HELP + " (required unless --like)")
+    ev.add_argument("--like", metavar="RUN", default=None,
+                    help="rerun the eval in folder RUN with the settings of its manifest.json (env, policy, split,\n"
+                         "tasks, seeds, limits, generation); --out, --overwrite and --executor still apply")
     ev.add_argument("--split", default="heldout", help="task split (heldout)")
     ev.add_argument("-n", type=_count(1), default=None, help="number of tasks (default: the whole split)")
     ev.add_argument("--group-size", type=_count(1), default=1, help="episodes per task (1)")
@@ -266,6 +269,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from agentgym.evaluation import evaluate
     from agentgym.policies import load_policy
 
+    if args.like:
+        _apply_manifest(args)
+    elif not args.env or not args.policy:
+        raise ValueError("agentgym eval needs an env id and --policy (or --like RUN to rerun an earlier eval)")
     if args.resume and not args.out:
         raise ValueError("--resume continues the eval in a folder: pass its --out DIR")
     kwargs = _generation_kwargs(args.policy, args.max_new_tokens, args.temperature)
@@ -301,6 +308,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"agentgym: error: every episode ended in an error; nothing was measured (see {out})", file=sys.stderr)
         return 1
     return 0
+
+
+def _apply_manifest(args: argparse.Namespace) -> None:
+    """--like RUN: take the eval's settings from RUN/manifest.json (what decides its results)."""
+    from agentgym import manifest
+
+    m = manifest.read(args.like)
+    if m.get("kind") != "eval":
+        raise ValueError(f"--like {args.like!r}: its manifest.json describes a {m.get('kind')!r} run, not an eval")
+    st = m.get("settings", {})
+    args.env, args.policy, args.split, args.seed = m["env"]["id"], m["policy"]["spec"], m["split"], m["seed"]
+    args.env_arg = [f"{k}={json.dumps(v)}" for k, v in m["env"].get("kwargs", {}).items()]
+    args.n, args.group_size, args.max_turns = st.get("n"), st.get("group_size", 1), st.get("max_turns")
+    args.batch_size, args.history = st.get("batch_size", 32), st.get("history", "full")
+    args.window_turns, args.repeat = st.get("window_turns", 2), st.get("repeat", False)
+    gen = st.get("generation", {})
+    kind = args.policy.partition(":")[0]
+    if kind == "hf":
+        args.max_new_tokens = gen.get("max_new_tokens")
+        args.temperature = 0.0 if gen.get("greedy") else gen.get("temperature")
+    elif kind in ("openai", "vllm"):
+        args.max_new_tokens, args.temperature = gen.get("max_tokens"), gen.get("temperature")
+        args.logprobs = bool(gen.get("logprobs", False))
 
 
 def _new_run_dir(prefix: str) -> str:

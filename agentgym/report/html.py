@@ -32,15 +32,21 @@ img.obs{max-width:480px;max-height:360px;border:1px solid #ddd;display:block;mar
 
 def write_report(path: str, trajectories: Sequence[Trajectory], metrics: dict[str, float], *, title: str,
                  run: dict[str, Any] | None = None, max_episodes: int = 200) -> None:
-    image_dir = os.path.join(os.path.dirname(os.path.abspath(path)), IMAGES_DIR)
+    folder = os.path.dirname(os.path.abspath(path))
+    image_dir = os.path.join(folder, IMAGES_DIR)
+    manifest_path = os.path.join(folder, "manifest.json")
+    manifest = None
+    if os.path.isfile(manifest_path):  # what the run was (versions, tasks, settings): shown at the end
+        with open(manifest_path, encoding="utf-8") as f:
+            manifest = f.read()
     with open(path, "w", encoding="utf-8") as f:
         f.write(render_report(trajectories, metrics, title=title, run=run, max_episodes=max_episodes,
-                              image_src=lambda im: _image_dict(im, image_dir)["path"]))
+                              image_src=lambda im: _image_dict(im, image_dir)["path"], manifest=manifest))
 
 
 def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float], *, title: str,
                   run: dict[str, Any] | None = None, max_episodes: int = 200,
-                  image_src: Callable[[Image], str] | None = None) -> str:
+                  image_src: Callable[[Image], str] | None = None, manifest: str | None = None) -> str:
     """The report as one HTML string. image_src: an image's URL (write_report: its PNG in images/ beside the
     report); default: embedded as a base64 data URL, so the string stands alone."""
     e = html.escape
@@ -96,6 +102,9 @@ def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float],
                      "trajectories.jsonl.</p>")
     for i, t in enumerate(trajectories[:max_episodes]):
         parts.append(_episode(i, t, image_src or Image.data_url))
+    if manifest:
+        parts.append("<h2>Manifest</h2><details><summary>manifest.json: versions, env and suite, task ids, seeds, "
+                     f"policy, settings</summary><pre>{e(manifest)}</pre></details>")
     return "".join(parts)
 
 

@@ -77,7 +77,7 @@ def test_eval_oracle_writes_metrics_trajectories_and_report(tmp_path, capsys):
     lines = (out_dir / "trajectories.jsonl").read_text().splitlines()
     assert len(lines) == 8 and all(json.loads(line)["success"] for line in lines)
     html = (out_dir / "report.html").read_text()
-    assert "oracle on agentgym/TextAdventure-v0 (heldout)" in html and html.count("<details") == 8
+    assert "oracle on agentgym/TextAdventure-v0 (heldout)" in html and html.count("<details") == 8 + 1  # 8 episodes and the manifest
     # per-task rows and episode headers show progress; the cards include the invalid-action rate (0 for the oracle)
     assert "<th>mean progress</th>" in html and html.count("<td>100%</td>") == 8
     assert html.count("success</span> &middot; progress 100% &middot;") == 8

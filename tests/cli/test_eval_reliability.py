@@ -190,3 +190,20 @@ def test_logprobs_from_a_server_are_stored_on_every_turn(tmp_path, server):
     for turn in turns:  # the stub gives -0.1, -0.2, ... per character of its reply
         assert turn["logprobs"] == pytest.approx([-0.1 * (i + 1) for i in range(len(turn["action"]))])
     assert _metrics(out)["run"]["generation"] == {"max_tokens": 64, "logprobs": True}
+
+
+def test_every_eval_writes_a_manifest_and_like_reruns_it_exactly(tmp_path):
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["eval", ENV, "--policy", "random", "-n", "6", "--seed", "4", "--group-size", "2", "--max-turns", "5",
+                 "--env-arg", "level=medium", "--out", str(first)]) == 0
+    m = json.loads((first / "manifest.json").read_text())
+    assert m["kind"] == "eval" and m["env"] == {"id": ENV, "kwargs": {"level": "medium"}, "suite": "adventure",
+                                                "suite_version": m["env"]["suite_version"]}
+    assert len(m["task_ids"]) == 6 and m["seed"] == 4 and m["policy"]["spec"] == "random"
+    assert m["settings"]["group_size"] == 2 and m["settings"]["max_turns"] == 5
+    assert {"torch", "transformers", "gymnasium"} <= set(m["packages"]) and m["agentgym"]["version"]
+    assert "manifest.json: versions" in (first / "report.html").read_text()
+    assert main(["eval", "--like", str(first), "--out", str(again)]) == 0
+    a, b = _metrics(first)["metrics"], _metrics(again)["metrics"]
+    assert {k: v for k, v in a.items() if k.startswith("eval/")} == {k: v for k, v in b.items() if k.startswith("eval/")}
+    assert json.loads((again / "manifest.json").read_text())["task_ids"] == m["task_ids"]

@@ -173,3 +173,11 @@ def test_config_files_that_are_not_recipes_are_named(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="is a folder; pass a TOML recipe file"):
         load_config(tmp_path)
+
+
+def test_a_training_run_writes_its_manifest(tmp_path):
+    out = tmp_path / "run"
+    train(_cfg(out, steps=1))
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["kind"] == "train" and m["seed"] == 0 and m["settings"]["config"]["algo"]["name"] == "grpo"
+    assert len(m["policy"]["model_config_sha256"]) == 64 and m["task_ids"]
