@@ -67,11 +67,11 @@ def write_page(results: list[dict], args: argparse.Namespace, seconds: float) ->
     import torch
 
     lines = ["# Do the shipped recipes learn something?", "",
-             f"Command: `python benchmarks/recipe_signal.py {' '.join(sys.argv[1:])}`".rstrip() + f" ({seconds / 60:.1f} "
-             "min wall time).  ",
+             "Commands: " + "; ".join(f"`{c}`" for c in dict.fromkeys(r.get("command", "") for r in results)) +
+             f" (the last took {seconds / 60:.1f} min wall time).  ",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch "
              f"{torch.__version__}, Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.", "",
-             f"Each recipe of `configs/` as shipped, for {args.steps} steps (SFT recipes in full), in a scratch folder. "
+             "Each recipe of `configs/` as shipped, for the steps in the table (SFT recipes in full), in a scratch folder. "
              "An RL step has a learning signal when some group's episodes scored differently "
              "(`reward/groups_with_signal` > 0), so some advantage is nonzero; SFT learns when its loss falls.", "",
              "| recipe | algo / credit | model | steps | invalid actions | train success | groups with signal | "
@@ -95,6 +95,19 @@ def write_page(results: list[dict], args: argparse.Namespace, seconds: float) ->
     return page
 
 
+RESULTS = ROOT / "docs" / "benchmarks" / "recipes.json"
+"""Every recipe's latest row (with its command), so runs of a few recipes at a time add up to one page."""
+
+
+def merged(results: list[dict]) -> list[dict]:
+    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+    by_name = {r["recipe"]: r for r in previous}
+    by_name.update({r["recipe"]: r for r in results})
+    rows = [by_name[n] for n in recipe_order(list(by_name))]
+    RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
+    return rows
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--recipes", nargs="*", default=None, help="recipe names (default: every configs/*.toml)")
@@ -112,11 +125,14 @@ def main() -> int:
     os.chdir(args.out)  # the recipes' relative run folders (runs/tiny_sft, ...) land here
     t0 = time.time()
     results = []
+    command = "python benchmarks/recipe_signal.py " + " ".join(sys.argv[1:])
     for name in names:
         r = run_recipe(name, None if name.endswith("_sft") else args.steps)
+        r["command"] = command.strip()
         print(json.dumps(r), flush=True)
         results.append(r)
-    print(f"wrote {write_page(results, args, time.time() - t0)}")
+    args.skipped = [n for n in args.skipped if n not in {r["recipe"] for r in merged([])}]
+    print(f"wrote {write_page(merged(results), args, time.time() - t0)}")
     return 0
 
 

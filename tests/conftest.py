@@ -59,6 +59,8 @@ class FakeOpenAIServer:
         self.hang_s = hang_s
         self.slow_s = 0.05
         self.rate_limited = 0
+        self.lock = threading.Lock()
+        self.in_flight = self.max_in_flight = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +68,16 @@ class FakeOpenAIServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.requests.append({"path": self.path, "body": body,
                                         "authorization": self.headers.get("Authorization")})
+                with server.lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(body)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def _answer(self, body):
                 if body["model"] == "broken":
                     return self._send(500, {"error": {"message": "engine died", "type": "server_error"}})
                 if body["model"] in ("hang", "slow"):

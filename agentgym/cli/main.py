@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--logprobs", action="store_true",
                     help="openai: ask the server for each generated token's logprob (stored on every turn); hf: and\n"
                          "vllm: always keep them")
+    ev.add_argument("--concurrency", type=_count(1), default=None,
+                    help="openai: requests in flight at once, one episode each (default 1: a single-slot server\n"
+                         "such as llama.cpp's keeps one episode's prompt cached from turn to turn; vLLM and SGLang\n"
+                         "batch, so give them 16-64; llama.cpp's server serves N with --parallel N)")
     ev.add_argument("--request-timeout", type=float, default=60.0,
                     help="openai: seconds to wait for one server reply before retrying (60)")
     ev.add_argument("--max-retries", type=int, default=2,
@@ -283,6 +287,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         kwargs.update(timeout=args.request_timeout, max_retries=args.max_retries)
         if args.logprobs:
             kwargs["logprobs"] = True
+        # Episodes in flight = requests in flight: with 1, each episode's turns reach the server back to back, so a
+        # prompt-caching server re-reads only the new turn (sticky), instead of interleaved conversations evicting
+        # each other's cache.
+        kwargs["max_workers"] = args.concurrency or 1
+        args.batch_size = args.concurrency or 1
+    elif args.concurrency is not None:
+        raise ValueError("--concurrency applies to openai: policies; use --batch-size for hf: and vllm:")
     policy = load_policy(args.policy, **kwargs)
     out = args.out or _new_run_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy)))
     from agentgym.evaluation import generation_settings

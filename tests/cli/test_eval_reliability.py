@@ -207,3 +207,20 @@ def test_every_eval_writes_a_manifest_and_like_reruns_it_exactly(tmp_path):
     a, b = _metrics(first)["metrics"], _metrics(again)["metrics"]
     assert {k: v for k, v in a.items() if k.startswith("eval/")} == {k: v for k, v in b.items() if k.startswith("eval/")}
     assert json.loads((again / "manifest.json").read_text())["task_ids"] == m["task_ids"]
+
+
+@pytest.mark.parametrize("concurrency", [None, 3])
+def test_concurrency_bounds_requests_in_flight_and_keeps_episodes_sticky(tmp_path, server, concurrency):
+    server.slow_s = 0.05
+    flag = [] if concurrency is None else ["--concurrency", str(concurrency)]
+    assert main(["eval", ENV, "--policy", f"openai:slow@{server.base_url}", "-n", "6", "--max-turns", "3", *flag,
+                 "--out", str(tmp_path / "ev")]) == 0
+    if concurrency is None:
+        assert server.max_in_flight == 1
+    else:
+        assert 1 < server.max_in_flight <= concurrency
+    if concurrency is None:  # one episode at a time: every request extends the previous one's conversation
+        msgs = [r["body"]["messages"] for r in server.requests]
+        for prev, cur in zip(msgs, msgs[1:]):
+            assert cur[: len(prev)] == prev or len(cur) == 2  # same episode, or the next one starting
+        assert len(server.requests) == 18
