@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 0
+    import warnings
+
+    # Our warnings are sentences for the user (a skipped line of a file, say): no source line, no category.
+    warnings.formatwarning = lambda message, *a, **k: f"agentgym: warning: {message}\n"
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
