@@ -89,7 +89,9 @@ def write_page(results: list[dict], args: argparse.Namespace, seconds: float) ->
                          f"{fmt(r['grad_norm'])} | {'yes' if r['learns'] else 'NO'} | {r['seconds']} |")
     skipped = [r for r in args.skipped]
     if skipped:
-        lines += ["", "Not run: " + ", ".join(skipped) + "."]
+        lines += ["", "Not run: " + ", ".join(skipped) + ". They are GPU recipes: on this 2-core CPU machine (shared "
+                  "with other jobs) one step of smollm2_grpo (64 episodes of up to 10 turns of SmolLM2-135M) ran for "
+                  "27 minutes without finishing, and was stopped (2026-12-02)."]
     page = ROOT / "docs" / "benchmarks" / "recipes.md"
     page.write_text("\n".join(lines) + "\n")
     return page
