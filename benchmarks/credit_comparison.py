@@ -211,16 +211,19 @@ def grpo_overrides(setting: Setting, args: argparse.Namespace, method: str, seed
 # ---------------------------------------------------------------------------------------------------------------------
 def warm_start(setting: Setting, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(SFT config, model, tokenizer): trained once, then loaded from --out/sft while its settings are unchanged."""
-    from agentgym.trainers import engine
     from agentgym.trainers.common import env_tasks, load_pretrained
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
     overrides = sft_overrides(setting, args)
     cfg = load_config(None, overrides)
-    stamp = Path(args.out) / "sft" / "warm_start.json"
-    ckpt = engine.latest_checkpoint(Path(args.out) / "sft")
-    if not args.fresh_sft and ckpt is not None and stamp.is_file() and json.loads(stamp.read_text()) == overrides:
+    stamp_path = Path(args.out) / "sft" / "warm_start.json"
+    # The stamp names the checkpoint it describes: the folder keeps older checkpoints, and after a retrain with
+    # fewer --sft-steps the newest one on disk is a stale longer run, not this warm start.
+    stamp = json.loads(stamp_path.read_text()) if stamp_path.is_file() else {}
+    stamp = stamp if isinstance(stamp, dict) else {}  # an older stamp (a bare list of overrides): retrain once
+    ckpt = Path(stamp["checkpoint"]) if "checkpoint" in stamp else None
+    if not args.fresh_sft and stamp.get("overrides") == overrides and ckpt and (ckpt / "model").is_dir():
         model, tokenizer = load_pretrained(str(ckpt / "model"))
         print(f"warm start: loaded {ckpt / 'model'} (cached; --fresh-sft retrains it)", flush=True)
         return cfg, model, tokenizer
@@ -229,7 +232,7 @@ def warm_start(setting: Setting, args: argparse.Namespace) -> tuple[Any, Any, An
     train_tasks, _ = env_tasks(cfg.env)
     model, tokenizer = build_model_and_tokenizer(cfg, train_tasks)
     result = train(cfg, model=model, tokenizer=tokenizer)
-    stamp.write_text(json.dumps(overrides))
+    stamp_path.write_text(json.dumps({"overrides": overrides, "checkpoint": str(result.checkpoint)}))
     # Reload from disk so a fresh run and a cached one start from bit-identical weights.
     model, tokenizer = load_pretrained(str(result.checkpoint / "model"))
     return cfg, model, tokenizer
