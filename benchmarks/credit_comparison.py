@@ -10,8 +10,9 @@ Three settings (--setting), each with its own report page:
   else 0), which a tiny model almost never reaches in five questions: outcome credit has no signal, and IGPO's
   information gain is the only per-turn signal (outcome, info_gain and progress are compared).
 - `adventure`: agentgym/TextAdventure-v0 (easy quests, the demo's env), where every subgoal reached pays +1, so
-  per-turn rewards say which turns helped. The warm start is the demo's SFT stage. IGPO is left out: a quest has no
-  answer string to probe the belief in.
+  per-turn rewards say which turns helped. The warm start is the demo's SFT recipe (the recorded run stops it at
+  250 steps, which leaves GRPO room to improve). IGPO is left out: a quest has no answer string to probe the
+  belief in.
 
 Model: a tiny model built locally, warm-started once by SFT on oracle episodes (cached under --out and shared by
 every run, so every (method, seed) pair starts from the same weights), then GRPO with each credit method. A seed
@@ -129,8 +130,8 @@ def _adventure_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         f"repeated on every observation), at most {a['max_turns']} turns. Reward +1 per quest subgoal newly "
         "reached; success = quest complete; progress = fraction of subgoals reached.",
         "- Model: the demo's tiny Qwen2-style model (hidden 64, 2 layers, 4 heads, ~130k parameters, BPE trained on "
-        f"oracle episodes). Warm start: the demo's SFT stage, {a['sft_steps']} steps (lr 1e-2, 16 oracle episodes "
-        "per step); one checkpoint shared by every run.",
+        f"oracle episodes). Warm start: the demo's SFT recipe for {a['sft_steps']} steps (the demo runs 350; lr "
+        "1e-2, 16 oracle episodes per step); one checkpoint shared by every run.",
         f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
         f"{a['tasks_per_step']} train quests x {a['group_size']} sampled episodes (temperature 1.0, max 7 new tokens "
         f"per turn), seeds {a['seeds']}, the same batches for every method at step 1.",
