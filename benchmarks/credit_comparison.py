@@ -100,6 +100,12 @@ SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers
           "run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "model.device=cpu")
 
 
+def _heldout_when(a: dict[str, Any]) -> str:
+    """When the held-out tasks were played; results recorded before --eval-every existed have no such key."""
+    every = a.get("eval_every", 0)
+    return f"at the warm start, every {every} GRPO step(s) and at the end" if every else "once per run"
+
+
 def _tq_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
     sparse = "success" in methods.get("outcome", "")
     outcome = "success, the sparse signal (1 for a right guess, else 0)" if sparse else "the env's progress"
@@ -120,7 +126,7 @@ def _tq_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         f"; progress (SPA) also has `credit.progress_outcome=\"{spa_outcome}\"` (its estimator is fitted online, "
         "one Adam step per GRPO step, lr 1e-4).",
         f"- Held-out: {a['heldout_tasks'] or 'all 38'} held-out objects (never seen in training), played greedily "
-        f"at the warm start, every {a['eval_every']} GRPO steps and at the end.",
+        f"{_heldout_when(a)}.",
     ]
 
 
@@ -139,7 +145,7 @@ def _adventure_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         "; ".join(f"`{m}`: `{methods[m].split('=', 1)[1]}`" for m in a["methods"]) +
         ". info_gain is not run: a quest has no answer string whose probability could be probed.",
         f"- Held-out: {a['heldout_tasks'] or 'all 60'} held-out easy quests (unseen seeds and layouts), played "
-        f"greedily at the warm start, every {a['eval_every']} GRPO step(s) and at the end.",
+        f"greedily {_heldout_when(a)}.",
     ]
 
 
