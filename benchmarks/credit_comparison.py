@@ -10,8 +10,9 @@ Three settings (--setting), each with its own report page:
   else 0), which a tiny model almost never reaches in five questions: outcome credit has no signal, and IGPO's
   information gain is the only per-turn signal (outcome, info_gain and progress are compared).
 - `adventure`: agentgym/TextAdventure-v0 (easy quests, the demo's env), where every subgoal reached pays +1, so
-  per-turn rewards say which turns helped. The warm start is the demo's SFT stage. IGPO is left out: a quest has no
-  answer string to probe the belief in.
+  per-turn rewards say which turns helped. The warm start is the demo's SFT recipe (the recorded run stops it at
+  250 steps, which leaves GRPO room to improve). IGPO is left out: a quest has no answer string to probe the
+  belief in.
 
 Model: a tiny model built locally, warm-started once by SFT on oracle episodes (cached under --out and shared by
 every run, so every (method, seed) pair starts from the same weights), then GRPO with each credit method. A seed
@@ -19,16 +20,19 @@ fixes the task order and the sampling seed of every step, so at step 1 all metho
 they differ only in how those episodes are credited.
 
 Measured per step (learning curve): the train batch's mean progress, success, return and invalid-action rate. At
-the end: greedy success, progress and return on the held-out tasks.
+the end: greedy success, progress and return on the held-out tasks. Every --eval-every steps (the trainer's own
+run.eval_every), and at the warm start: greedy held-out success against the env steps (turns) played in training
+rollouts so far, and from it, per method and seed, the env steps at which held-out success first reaches outcome
+credit's final held-out success (does a per-turn method get there with less experience?).
 
     python benchmarks/credit_comparison.py                        # TwentyQuestions, the recorded run, ~16 min
-    python benchmarks/credit_comparison.py --setting adventure    # TextAdventure, the recorded run, ~20 min
+    python benchmarks/credit_comparison.py --setting adventure --steps 20 --sft-steps 250   # the recorded run, ~30 min
     python benchmarks/credit_comparison.py --setting twenty_questions_sparse     # ~10 min
     python benchmarks/credit_comparison.py --steps 4 --seeds 0 1 --methods outcome info_gain   # quicker
     python benchmarks/credit_comparison.py --report-only          # redraw table and plot from --out/results.json
 
-Writes docs/benchmarks/<page>.md and .png: credit_comparison (twenty_questions), credit_comparison_sparse,
-credit_comparison_adventure.
+Writes docs/benchmarks/<page>.md, <page>.png (training curves) and <page>_heldout.png (held-out success vs env
+steps): credit_comparison (twenty_questions), credit_comparison_sparse, credit_comparison_adventure.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ class Setting:
     grpo: tuple[str, ...]
     """Overrides every GRPO run shares (steps, seed, lr, tasks, group size and the credit method are added)."""
     defaults: dict[str, Any]
-    """Command-line defaults of this setting (steps, lr, tasks_per_step, group_size, max_turns, sft_steps)."""
+    """Command-line defaults of this setting (steps, lr, tasks_per_step, group_size, max_turns, sft_steps,
+    eval_every)."""
     page: str
     """Report file stem under --docs."""
     panels: tuple[tuple[str, str], ...]
@@ -95,6 +100,12 @@ SHARED = ("model.name=tiny", "model.tiny_hidden_size=64", "model.tiny_num_layers
           "run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "model.device=cpu")
 
 
+def _heldout_when(a: dict[str, Any]) -> str:
+    """When the held-out tasks were played; results recorded before --eval-every existed have no such key."""
+    every = a.get("eval_every", 0)
+    return f"at the warm start, every {every} GRPO step(s) and at the end" if every else "once per run"
+
+
 def _tq_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
     sparse = "success" in methods.get("outcome", "")
     outcome = "success, the sparse signal (1 for a right guess, else 0)" if sparse else "the env's progress"
@@ -115,7 +126,7 @@ def _tq_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         f"; progress (SPA) also has `credit.progress_outcome=\"{spa_outcome}\"` (its estimator is fitted online, "
         "one Adam step per GRPO step, lr 1e-4).",
         f"- Held-out: {a['heldout_tasks'] or 'all 38'} held-out objects (never seen in training), played greedily "
-        "once per run.",
+        f"{_heldout_when(a)}.",
     ]
 
 
@@ -125,8 +136,8 @@ def _adventure_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         f"repeated on every observation), at most {a['max_turns']} turns. Reward +1 per quest subgoal newly "
         "reached; success = quest complete; progress = fraction of subgoals reached.",
         "- Model: the demo's tiny Qwen2-style model (hidden 64, 2 layers, 4 heads, ~130k parameters, BPE trained on "
-        f"oracle episodes). Warm start: the demo's SFT stage, {a['sft_steps']} steps (lr 1e-2, 16 oracle episodes "
-        "per step); one checkpoint shared by every run.",
+        f"oracle episodes). Warm start: the demo's SFT recipe for {a['sft_steps']} steps (the demo runs 350; lr "
+        "1e-2, 16 oracle episodes per step); one checkpoint shared by every run.",
         f"- RL: GRPO (token-mean loss, clip 0.2, no KL, lr {a['lr']}, 1 update epoch) for {a['steps']} steps of "
         f"{a['tasks_per_step']} train quests x {a['group_size']} sampled episodes (temperature 1.0, max 7 new tokens "
         f"per turn), seeds {a['seeds']}, the same batches for every method at step 1.",
@@ -134,7 +145,7 @@ def _adventure_setup(a: dict[str, Any], methods: dict[str, str]) -> list[str]:
         "; ".join(f"`{m}`: `{methods[m].split('=', 1)[1]}`" for m in a["methods"]) +
         ". info_gain is not run: a quest has no answer string whose probability could be probed.",
         f"- Held-out: {a['heldout_tasks'] or 'all 60'} held-out easy quests (unseen seeds and layouts), played "
-        "greedily once per run.",
+        f"greedily {_heldout_when(a)}.",
     ]
 
 
@@ -168,7 +179,8 @@ SETTINGS: dict[str, Callable[[], Setting]] = {
         sft=('algo.name="sft"', "run.seed=0", "algo.lr=1e-2", "algo.oracle_episodes=157", "algo.batch_size=16",
              "algo.micro_batch_size=16"),
         grpo=('algo.name="grpo"', "algo.micro_batch_size=16", 'credit.progress_outcome="progress"'),
-        defaults={"steps": 25, "lr": 1e-3, "tasks_per_step": 8, "group_size": 4, "max_turns": 5, "sft_steps": 60},
+        defaults={"steps": 25, "lr": 1e-3, "tasks_per_step": 8, "group_size": 4, "max_turns": 5, "sft_steps": 60,
+                  "eval_every": 5},
         page="credit_comparison", panels=(("progress", "train mean progress (objects ruled out)"),
                                           ("invalid", "train invalid-question rate (per turn)")),
         setup=_tq_setup),
@@ -178,7 +190,8 @@ SETTINGS: dict[str, Callable[[], Setting]] = {
     "adventure": lambda: Setting(
         env="agentgym/TextAdventure-v0", methods=ADVENTURE_METHODS, base=_adventure_base(), sft=_adventure_sft(),
         grpo=('algo.name="grpo"', "algo.kl_coef=0.0", "rollout.temperature=1.0", "algo.micro_batch_size=32"),
-        defaults={"steps": 15, "lr": 2e-4, "tasks_per_step": 8, "group_size": 8, "max_turns": 8, "sft_steps": 350},
+        defaults={"steps": 15, "lr": 2e-4, "tasks_per_step": 8, "group_size": 8, "max_turns": 8, "sft_steps": 350,
+                  "eval_every": 1},
         page="credit_comparison_adventure", panels=(("success", "train success rate (sampled)"),
                                                     ("progress", "train mean progress (subgoals reached)")),
         setup=_adventure_setup),
@@ -203,7 +216,13 @@ def grpo_overrides(setting: Setting, args: argparse.Namespace, method: str, seed
         *setting.grpo, f"run.steps={args.steps}", f"run.seed={seed}",
         f'run.out_dir="{Path(args.out) / method / f"seed{seed}"}"', f"algo.lr={args.lr}",
         f"rollout.tasks_per_step={args.tasks_per_step}", f"rollout.group_size={args.group_size}",
-        f'credit.method="{method}"', setting.methods[method]]
+        f'credit.method="{method}"', setting.methods[method], *eval_overrides(args)]
+
+
+def eval_overrides(args: argparse.Namespace) -> list[str]:
+    """The trainer's own periodic held-out evaluation (run.eval_every), on the held-out tasks the final evaluation
+    plays: the first --heldout-tasks of the split, or all of them (a slice past the end keeps the whole split)."""
+    return [f"run.eval_every={args.eval_every}", f"run.eval_tasks={args.heldout_tasks or 10**6}"]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -211,25 +230,29 @@ def grpo_overrides(setting: Setting, args: argparse.Namespace, method: str, seed
 # ---------------------------------------------------------------------------------------------------------------------
 def warm_start(setting: Setting, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(SFT config, model, tokenizer): trained once, then loaded from --out/sft while its settings are unchanged."""
-    from agentgym.trainers import engine
-    from agentgym.trainers.common import env_tasks, load_pretrained
+    from agentgym.trainers.data_order import env_tasks
+    from agentgym.trainers.model_setup import load_pretrained
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
     overrides = sft_overrides(setting, args)
     cfg = load_config(None, overrides)
-    stamp = Path(args.out) / "sft" / "warm_start.json"
-    ckpt = engine.latest_checkpoint(Path(args.out) / "sft")
-    if not args.fresh_sft and ckpt is not None and stamp.is_file() and json.loads(stamp.read_text()) == overrides:
+    stamp_path = Path(args.out) / "sft" / "warm_start.json"
+    # The stamp names the checkpoint it describes: the folder keeps older checkpoints, and after a retrain with
+    # fewer --sft-steps the newest one on disk is a stale longer run, not this warm start.
+    stamp = json.loads(stamp_path.read_text()) if stamp_path.is_file() else {}
+    stamp = stamp if isinstance(stamp, dict) else {}  # an older stamp (a bare list of overrides): retrain once
+    ckpt = Path(stamp["checkpoint"]) if "checkpoint" in stamp else None
+    if not args.fresh_sft and stamp.get("overrides") == overrides and ckpt and (ckpt / "model").is_dir():
         model, tokenizer = load_pretrained(str(ckpt / "model"))
         print(f"warm start: loaded {ckpt / 'model'} (cached; --fresh-sft retrains it)", flush=True)
         return cfg, model, tokenizer
-    from agentgym.trainers.common import build_model_and_tokenizer
+    from agentgym.trainers.model_setup import build_model_and_tokenizer
 
     train_tasks, _ = env_tasks(cfg.env)
     model, tokenizer = build_model_and_tokenizer(cfg, train_tasks)
-    result = train(cfg, model=model, tokenizer=tokenizer)
-    stamp.write_text(json.dumps(overrides))
+    result = train(cfg, model=model, tokenizer=tokenizer, overwrite=True)  # a retrain replaces the old warm start
+    stamp_path.write_text(json.dumps({"overrides": overrides, "checkpoint": str(result.checkpoint)}))
     # Reload from disk so a fresh run and a cached one start from bit-identical weights.
     model, tokenizer = load_pretrained(str(result.checkpoint / "model"))
     return cfg, model, tokenizer
@@ -238,7 +261,8 @@ def warm_start(setting: Setting, args: argparse.Namespace) -> tuple[Any, Any, An
 def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from agentgym.trainers.common import env_tasks, evaluate
+    from agentgym.trainers.data_order import env_tasks
+    from agentgym.trainers.rollouts import eval_model as evaluate
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
@@ -255,9 +279,9 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
         for seed in args.seeds:
             t0 = time.time()
             cfg = load_config(None, grpo_overrides(setting, args, method, seed))
-            run = train(cfg, model=copy.deepcopy(model), tokenizer=tokenizer)
+            run = train(cfg, model=copy.deepcopy(model), tokenizer=tokenizer, on_step=_print_eval, overwrite=True)
             seconds = time.time() - t0
-            ev = evaluate(cfg, run.model, tokenizer, heldout)
+            ev = final_eval(run.metrics) or evaluate(cfg, run.model, tokenizer, heldout)
             bad = [m["step"] for m in run.metrics if not all(math.isfinite(v) for k, v in m.items() if
                                                               isinstance(v, float))]
             record = {
@@ -267,6 +291,7 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
                                    if k.startswith(("credit/", "reward/"))},
                 "heldout_success": ev["eval/success_rate"], "heldout_progress": ev["eval/mean_progress"],
                 "heldout_return": ev["eval/mean_reward"],
+                "heldout_curve": heldout_curve(run.metrics, warm, ev),
             }
             runs.setdefault(method, []).append(record)
             c = record["curves"]["progress"]
@@ -278,6 +303,44 @@ def run_all(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
     return {"args": vars(args), "argv": sys.argv[1:], "warm": warm, "runs": runs, "seconds": time.time() - t_start,
             "machine": _machine(), "sft_overrides": sft_overrides(setting, args),
             "grpo_overrides_example": grpo_overrides(setting, args, args.methods[0], 0)}
+
+
+def step_env_steps(metrics: dict[str, Any]) -> int:
+    """Env steps (turns) a GRPO step played in its training rollouts. rollout_metrics logs the mean turns and the
+    number of episodes, not their sum; their product is the sum (rounded: the mean is a float)."""
+    return round(metrics["rollout/mean_turns"] * metrics["rollout/episodes"])
+
+
+def final_eval(history: list[dict[str, Any]]) -> dict[str, float] | None:
+    """The eval/... metrics of the last step when the trainer evaluated there (run.eval_every divides the steps):
+    the same greedy play of the same tasks with the same weights as a separate evaluation, so it is not repeated."""
+    last = history[-1] if history else {}
+    return {k: v for k, v in last.items() if k.startswith("eval/")} or None
+
+
+def heldout_curve(history: list[dict[str, Any]], warm: dict[str, float], final: dict[str, float]
+                  ) -> list[dict[str, float]]:
+    """Held-out success and progress against training env steps: step 0 (the shared warm start, 0 env steps), every
+    step the trainer evaluated at, and the end (from `final` when the trainer did not evaluate there). Env steps count
+    the turns of training rollouts only; evaluations play no training turns."""
+    def point(step: int, env_steps: int, ev: dict[str, float]) -> dict[str, float]:
+        return {"step": step, "env_steps": env_steps, "success": ev["eval/success_rate"],
+                "progress": ev["eval/mean_progress"]}
+
+    points, env_steps = [point(0, 0, warm)], 0
+    for m in history:
+        env_steps += step_env_steps(m)
+        if "eval/success_rate" in m:
+            points.append(point(m["step"], env_steps, m))
+    if points[-1]["step"] != len(history):
+        points.append(point(len(history), env_steps, final))
+    return points
+
+
+def _print_eval(step: int, metrics: dict[str, float]) -> None:
+    """on_step callback: show each in-run held-out evaluation as it happens (a long run is otherwise silent)."""
+    if "eval/success_rate" in metrics:
+        print(f"    step {step}: held-out success {metrics['eval/success_rate']:.3f}", flush=True)
 
 
 def _machine() -> str:
@@ -335,6 +398,121 @@ def plot(setting: Setting, results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def first_reaching(curve: list[dict[str, float]], target: float) -> dict[str, float] | None:
+    """The first eval point whose held-out success is at least `target` (None: never). Successes are k/n for the
+    same n, so the tolerance only absorbs float rounding, not a task."""
+    return next((p for p in curve if p["success"] >= target - 1e-9), None)
+
+
+def hits_of_outcome_final(results: dict[str, Any]) -> dict[str, list[dict[str, float] | None]]:
+    """Per method, per seed: the first eval point at which held-out success reaches outcome credit's final held-out
+    success of the same seed. The target is per seed because a seed fixes the task order and the sampling, which
+    move the final number by more than the methods do."""
+    targets = {r["seed"]: r["heldout_success"] for r in results["runs"]["outcome"]}
+    return {m: [first_reaching(r["heldout_curve"], targets[r["seed"]]) for r in rs]
+            for m, rs in results["runs"].items()}
+
+
+def faster_than_outcome(hits: dict[str, list[dict[str, float] | None]]) -> dict[str, int]:
+    """Per method, in how many seeds it reached the target in strictly fewer env steps than outcome credit did
+    (outcome reaches its own final at the latest at the end; often earlier)."""
+    return {m: sum(h is not None and h["env_steps"] < o["env_steps"] for h, o in zip(hs, hits["outcome"]))
+            for m, hs in hits.items() if m != "outcome"}
+
+
+def curve_table(results: dict[str, Any]) -> list[str]:
+    """Markdown: held-out success at every eval point, per method mean ± std over seeds, with the env steps played
+    by then (mean over seeds; methods differ because episodes end early once solved)."""
+    runs = results["runs"]
+    lines = ["| GRPO step | " + " | ".join(f"{m}: success (env steps)" for m in runs) + " |",
+             "|---|" + "---|" * len(runs)]
+    for i, step in enumerate(p["step"] for p in next(iter(runs.values()))[0]["heldout_curve"]):
+        cells = []
+        for rs in runs.values():
+            pts = [r["heldout_curve"][i] for r in rs]
+            cells.append(f"{_mean_sd([p['success'] for p in pts])} "
+                         f"({statistics.mean(p['env_steps'] for p in pts):,.0f})")
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def hits_table(results: dict[str, Any]) -> list[str]:
+    """Markdown: env steps (GRPO step) at which each method first reaches outcome's final held-out success, per
+    seed, and a summary across seeds."""
+    hits, runs = hits_of_outcome_final(results), results["runs"]
+    seeds = results["args"]["seeds"]
+    faster = faster_than_outcome(hits)
+    lines = ["| method | " + " | ".join(f"seed {s}" for s in seeds) + " | reached | mean env steps (reached seeds) "
+             "| fewer env steps than outcome |", "|---|" + "---|" * (len(seeds) + 3),
+             "| target: outcome's final held-out success | " +
+             " | ".join(f"{r['heldout_success']:.3f}" for r in runs["outcome"]) + " | | | |"]
+    for method, hs in hits.items():
+        reached = [h for h in hs if h is not None]
+        cells = [f"{h['env_steps']:,} (step {h['step']})" if h else "never" for h in hs]
+        mean = f"{statistics.mean(h['env_steps'] for h in reached):,.0f}" if reached else "-"
+        lines.append(f"| {method} | " + " | ".join(cells) + f" | {len(reached)}/{len(hs)} | {mean} | "
+                     f"{'(reference)' if method == 'outcome' else f'{faster[method]}/{len(hs)} seeds'} |")
+    return lines
+
+
+def plot_heldout(results: dict[str, Any], path: Path) -> None:
+    """Held-out success against training env steps: one panel per seed, with outcome's final as a dotted line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    seeds = results["args"]["seeds"]
+    fig, axes = plt.subplots(1, len(seeds), figsize=(4.4 * len(seeds), 4.2), sharey=True, squeeze=False)
+    colors = plt.get_cmap("tab10").colors
+    for k, (ax, seed) in enumerate(zip(axes[0], seeds)):
+        for color, (method, rs) in zip(colors, results["runs"].items()):
+            curve = rs[k]["heldout_curve"]
+            ax.plot([p["env_steps"] for p in curve], [p["success"] for p in curve], color=color, lw=1.5,
+                    ls="--" if method == "gated" else "-", marker=".", ms=4, label=method)
+        ax.axhline(results["runs"]["outcome"][k]["heldout_success"], color="black", ls=":", lw=1,
+                   label="outcome's final")
+        ax.set_title(f"seed {seed}", fontsize=10)
+        ax.set_xlabel("env steps played in training rollouts")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("held-out success (greedy)")
+    axes[0][0].legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"Held-out success vs env steps ({len(results['runs']['outcome'][0]['heldout_curve']) - 1} "
+                 "eval points after the warm start)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sample_efficiency_section(setting: Setting, results: dict[str, Any], docs: Path) -> list[str]:
+    """The report's held-out-success-vs-env-steps part (empty for results recorded before it existed)."""
+    runs = results["runs"]
+    if "outcome" not in runs or not all("heldout_curve" in r for rs in runs.values() for r in rs):
+        return []
+    plot_heldout(results, docs / f"{setting.page}_heldout.png")
+    faster = faster_than_outcome(hits_of_outcome_final(results))
+    every_seed = [m for m, n in faster.items() if n == len(results["args"]["seeds"])]
+    warm = results["warm"]["eval/success_rate"]
+    flat = [r["seed"] for r in runs["outcome"] if r["heldout_success"] <= warm + 1e-9]
+    return [
+        "## Held-out success against env steps", "",
+        "Greedy held-out success at the warm start (step 0, 0 env steps), every "
+        f"{results['args']['eval_every']} GRPO step(s) (the trainer's run.eval_every) and at the end. Env steps = "
+        "turns played in training rollouts so far (rollout/mean_turns x rollout/episodes per step, summed); "
+        "evaluations are not counted. Mean ± sample std over seeds; env steps in brackets, mean over seeds.", "",
+        *curve_table(results), "",
+        "## Env steps to reach outcome credit's final held-out success", "",
+        "Per seed, the first eval point at which a method's held-out success is at least outcome credit's final "
+        "held-out success for that seed: env steps (GRPO step), or never. Outcome's own row is when it first got "
+        "there. Resolution is one eval point.", "",
+        *hits_table(results), "",
+        "Methods that got there in fewer env steps than outcome on every seed: "
+        f"{', '.join(every_seed) if every_seed else 'none'}." +
+        (f" Outcome's final held-out success is not above the warm start for seed(s) {flat}: there, every method "
+         "'reaches' it at step 0 and the comparison says nothing." if flat else ""), "",
+        f"![held-out success vs env steps]({setting.page}_heldout.png)", ""]
+
+
 def write_report(setting: Setting, results: dict[str, Any], docs: Path) -> str:
     docs.mkdir(parents=True, exist_ok=True)
     plot(setting, results, docs / f"{setting.page}.png")
@@ -377,6 +555,7 @@ def write_report(setting: Setting, results: dict[str, Any], docs: Path) -> str:
             lines.append(f"| {method} | `{key}` | {statistics.mean(r['credit_metrics'][key] for r in rs):.3f} |")
     lines += ["", "## Learning curves", "", f"![learning curves]({setting.page}.png)", "",
               "Training batch mean per step (mean over seeds, shaded min-max over seeds).", ""]
+    lines += sample_efficiency_section(setting, results, docs)
     page = docs / f"{setting.page}.md"
     old = page.read_text() if page.is_file() else ""
     if FINDINGS in old:  # written by hand after looking at a run; kept when the tables are regenerated
@@ -403,6 +582,9 @@ def main() -> None:
     ap.add_argument("--sft-steps", type=int, default=None, help="warm-start SFT steps (60 / 350)")
     ap.add_argument("--fresh-sft", action="store_true", help="retrain the cached warm start")
     ap.add_argument("--heldout-tasks", type=int, default=0, help="first N held-out tasks (0: all)")
+    ap.add_argument("--eval-every", type=int, default=None,
+                    help="held-out evaluation every N GRPO steps during training, besides the warm start and the "
+                         "end (0: only those two) (5 / 1)")
     ap.add_argument("--out", default=None, help="run folder (default: runs/<report page name>)")
     ap.add_argument("--docs", default="docs/benchmarks")
     ap.add_argument("--report-only", action="store_true", help="rewrite the report from --out/results.json")
