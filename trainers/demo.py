@@ -106,7 +106,8 @@ class DemoResult:
         overlap = self.after_rl.ci_low <= self.after_sft.success <= self.after_rl.ci_high
         if d > 0:
             return (f"GRPO added {d:+.1%} held-out success on top of SFT" +
-                    (" (within the confidence interval: suggestive, not conclusive)" if overlap else ""))
+                    (" (within the confidence interval: suggestive, not conclusive)" if overlap else
+                     " (outside the 95% CI of the after-GRPO score)"))
         if d == 0:
             return "GRPO left held-out success unchanged"
         return f"GRPO lowered held-out success by {-d:.1%} in this run"
