@@ -123,3 +123,17 @@ def test_the_printed_eval_command_reproduces_the_demo_after_grpo(tiny_run, tmp_p
     assert episodes(tmp_path / "again") == episodes(out / "eval_rl")
     again = json.loads((tmp_path / "again" / "metrics.json").read_text())["metrics"]
     assert again["eval/success_rate"] == r.after_rl.success
+
+
+def test_rl_verdict_says_whether_the_gain_is_outside_the_confidence_interval(tmp_path):
+    def result(sft, rl, rl_ci):
+        score = lambda s, ci: demo.HeldoutScore(success=s, ci_low=ci[0], ci_high=ci[1], progress=0.0, out_dir=tmp_path)
+        return demo.DemoResult(before=score(0.0, (0.0, 0.06)), after_sft=score(sft, (sft - 0.1, sft + 0.1)),
+                               after_rl=score(rl, rl_ci), heldout_tasks=60, seconds=1.0, run_dir=tmp_path)
+
+    assert result(0.50, 0.55, (0.42, 0.67)).rl_verdict == (
+        "GRPO added +5.0% held-out success on top of SFT (within the confidence interval: suggestive, not conclusive)")
+    assert result(0.30, 0.55, (0.42, 0.67)).rl_verdict == (
+        "GRPO added +25.0% held-out success on top of SFT (outside the 95% CI of the after-GRPO score)")
+    assert result(0.50, 0.50, (0.38, 0.62)).rl_verdict == "GRPO left held-out success unchanged"
+    assert result(0.50, 0.45, (0.33, 0.58)).rl_verdict == "GRPO lowered held-out success by 5.0% in this run"
