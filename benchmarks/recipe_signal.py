@@ -31,20 +31,22 @@ def recipe_order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (n != "tiny_sft", n))
 
 
-def run_recipe(name: str, steps: int | None) -> dict:
-    """Train one recipe (as shipped, with run.steps = steps unless None) and summarise its steps."""
+def run_recipe(name: str, steps: int | None, extra: list[str]) -> dict:
+    """Train one recipe (as shipped, with run.steps = steps unless None, plus `extra` overrides) and summarise its
+    steps."""
     from agentgym.trainers.config import load_config
     from agentgym.trainers.run import train
 
     overrides = ["run.progress_bar=false", "run.tensorboard=false", "run.eval_every=0", "run.save_every=0"]
     if steps is not None:
         overrides.append(f"run.steps={steps}")
+    overrides += extra
     cfg = load_config(ROOT / "configs" / f"{name}.toml", overrides)
     t0 = time.time()
     result = train(cfg, overwrite=True)
     rows = result.metrics
     out = {"recipe": name, "algo": cfg.algo.name, "credit": cfg.credit.method, "model": cfg.model.name,
-           "steps": len(rows), "seconds": round(time.time() - t0, 1)}
+           "steps": len(rows), "seconds": round(time.time() - t0, 1), "overrides": extra}
 
     def mean(key: str) -> float | None:
         vals = [r[key] for r in rows if key in r and isinstance(r[key], (int, float)) and math.isfinite(r[key])]
@@ -83,7 +85,8 @@ def write_page(results: list[dict], args: argparse.Namespace, seconds: float) ->
                          f"{r['last_loss']:.3f} | token acc. {r['token_accuracy']:.1%} | – | "
                          f"{'yes' if r['learns'] else 'NO'} | {r['seconds']} |")
         else:
-            lines.append(f"| {r['recipe']} | {r['algo']} / {r['credit']} | {r['model']} | {r['steps']} | "
+            shown = f" (with {', '.join(r['overrides'])})" if r.get("overrides") else ""
+            lines.append(f"| {r['recipe']}{shown} | {r['algo']} / {r['credit']} | {r['model']} | {r['steps']} | "
                          f"{fmt(r['invalid_action_rate'], True)} | {fmt(r['success_rate'], True)} | "
                          f"{fmt(r['groups_with_signal'], True)} | {r['steps_with_signal']} of {r['steps']} | "
                          f"{fmt(r['grad_norm'])} | {'yes' if r['learns'] else 'NO'} | {r['seconds']} |")
@@ -116,6 +119,8 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=3, help="RL steps per recipe (SFT recipes run in full) (3)")
     p.add_argument("--skip-smollm2", action="store_true", help="leave out the SmolLM2 recipes")
     p.add_argument("--out", default="runs/recipe_signal", help="scratch folder the recipes run in")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="an override for every recipe run (shown in the table), e.g. rollout.tasks_per_step=2")
     args = p.parse_args()
     import torch
 
@@ -129,7 +134,7 @@ def main() -> int:
     results = []
     command = "python benchmarks/recipe_signal.py " + " ".join(sys.argv[1:])
     for name in names:
-        r = run_recipe(name, None if name.endswith("_sft") else args.steps)
+        r = run_recipe(name, None if name.endswith("_sft") else args.steps, args.overrides)
         r["command"] = command.strip()
         print(json.dumps(r), flush=True)
         results.append(r)

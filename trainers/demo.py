@@ -24,7 +24,7 @@ SFT does almost all of the work. GRPO's gain on top of it (+1.7, +1.7, +6.7 poin
 interval on every seed, and the demo says so when it prints the result. GRPO mostly repairs quests with a locked
 door, which SFT already solves at 350 steps; what the model still fails (taking an object named in the quest) it
 does not learn in RL's budget here. docs/benchmarks/credit_comparison_adventure.md runs this GRPO stage with every
-credit method from one SFT checkpoint.
+credit method from a weaker, 250-step SFT checkpoint (56.7%), where outcome credit climbs to 65-67%.
 """
 
 from __future__ import annotations
