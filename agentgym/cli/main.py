@@ -370,21 +370,26 @@ def _episodes_done(out: str) -> int:
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (what `kill`, a scheduler or docker stop sends) handled like Ctrl-C, so the eval keeps what finished."""
+    """SIGTERM (what `kill`, a scheduler or docker stop sends) and SIGINT handled like Ctrl-C, so the eval keeps what
+    finished. SIGINT is installed explicitly too: a process started in the background of a non-interactive shell
+    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt for it."""
     import signal
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, handler)
     except ValueError:  # not the main thread: nothing to install
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _generation_kwargs(spec: str, max_new_tokens: int | None, temperature: float | None) -> dict[str, Any]:

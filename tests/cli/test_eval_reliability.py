@@ -172,11 +172,32 @@ def test_view_of_a_cut_trajectories_file_names_the_file_and_line(tmp_path):
     assert main(["view", str(out)]) == 2
 
 
-def test_sigterm_handler_is_restored(tmp_path):
-    # The eval turns SIGTERM into an interrupt only while it runs.
-    before = signal.getsignal(signal.SIGTERM)
+def test_signal_handlers_are_restored(tmp_path):
+    # The eval turns SIGTERM and SIGINT into an interrupt only while it runs.
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     assert main(["eval", ENV, "--policy", "oracle", "-n", "1", "--out", str(tmp_path / "ev")]) == 0
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_sigint_interrupts_even_when_the_shell_started_the_eval_with_sigint_ignored(tmp_path, server):
+    # A background job of a non-interactive shell (`cmd &` in a script, CI) inherits SIGINT ignored.
+    server.slow_s = 0.05
+    out = tmp_path / "ev"
+    cmd = [sys.executable, "-m", "agentgym.cli.main", "eval", ENV, "--policy", f"openai:slow@{server.base_url}",
+           "-n", "30", "--max-turns", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.time() + 60
+        while _lines(out / "trajectories.jsonl") < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert _metrics(out)["run"]["partial"] is True
 
 
 def test_logprobs_from_a_server_are_stored_on_every_turn(tmp_path, server):
