@@ -7,7 +7,7 @@ run.out_dir and the eval cadence are overridden), and we record whether its upda
 
 An RL step learns nothing when every group's episodes scored alike (reward/groups_with_signal = 0: every advantage
 is 0) or every action was invalid; an SFT step learns when its loss falls. Recipes run in the order their first lines
-chain them (tiny_sft before the tiny RL recipes, which load runs/tiny_sft), inside --out, so the shipped relative
+chain them (the SFT recipes before the RL recipes, which load runs/tiny_sft or runs/smollm2_sft), inside --out, so the shipped relative
 paths resolve there. Writes docs/benchmarks/recipes.md.
 """
 
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def recipe_order(names: list[str]) -> list[str]:
-    """tiny_sft first (the tiny RL recipes start from its run), then the rest in name order."""
-    return sorted(names, key=lambda n: (n != "tiny_sft", n))
+    """SFT recipes first (the RL recipes start from their runs: tiny_sft, smollm2_sft), then the rest in name order."""
+    return sorted(names, key=lambda n: (not n.endswith("_sft"), n))
 
 
 def run_recipe(name: str, steps: int | None, extra: list[str]) -> dict:
