@@ -33,7 +33,7 @@ class EvalResult:
             first = next(t.error for t in self.trajectories if t.error is not None)
             lines += [f"ERRORS        {errors} of {n} episodes ended in an error; the numbers below are over the "
                       f"{n - errors} that completed",
-                      f"first error   {first.kind}: {_first_line(first.message)}"]
+                      f"first error   {first.kind}: {first.headline()}"]
         lines += [
             f"episodes      {n}  (completed: {n - errors}, errors: {errors})",
             _ci_line("success rate", m, "eval/success_rate", pct=True),
@@ -50,11 +50,6 @@ class EvalResult:
     def all_errored(self) -> bool:
         """Every episode ended in an error: nothing was measured."""
         return bool(self.trajectories) and all(t.error is not None for t in self.trajectories)
-
-
-def _first_line(text: str, limit: int = 300) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def bootstrap_ci(values: Sequence[float], *, confidence: float = 0.95, n_resamples: int = 2000,

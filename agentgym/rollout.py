@@ -324,6 +324,7 @@ def _after_step(ep: _Episode, comp: Completion, out: Any, chat: Any, max_turns: 
         raise _EpisodeError(TurnError("policy_error", "a token-level policy returned a completion without token_ids"))
     observation = _guard("parse_error", f"the env's observation after turn {turn.index} is not usable",
                          lambda: Observation.parse(obs))
+    reply = Message("user", observation.content())
     if terminated or truncated:
         ep.traj.terminated, ep.traj.truncated = bool(terminated), bool(truncated)
         ep.traj.success = bool(info.get("success", False))
@@ -333,21 +334,23 @@ def _after_step(ep: _Episode, comp: Completion, out: Any, chat: Any, max_turns: 
             ep.traj.metadata["truncated_reason"] = info.get("terminated_reason") or "env"
             if not terminated and ep.tokens is not None:
                 # The state the limit cut, laid out as the next prompt would have been: its value bootstraps GAE.
-                _guard("policy_error", "appending the completion's tokens failed", lambda: ep.tokens.add_completion(comp))
-                ep.traj.final_prompt_ids = _guard(
-                    "policy_error", "rendering the final observation with the chat template failed",
-                    lambda: list(ep.tokens.add_messages([Message("user", observation.content())])))
+                ep.traj.final_prompt_ids = _next_prompt_ids(ep, comp, reply, "the final observation")
         finish(ep)
         return
     ep.observation = observation
     ep.info = dict(info)
-    reply = Message("user", observation.content())
     ep.messages.append(reply)
     ep.traj.messages.append(reply)
     if ep.tokens is not None:
-        _guard("policy_error", "appending the completion's tokens failed", lambda: ep.tokens.add_completion(comp))
-        ep.next_prompt_ids = _guard("policy_error", "rendering the env's reply with the chat template failed",
-                                    lambda: ep.tokens.add_messages([reply]))
+        ep.next_prompt_ids = _next_prompt_ids(ep, comp, reply, "the env's reply")
+
+
+def _next_prompt_ids(ep: _Episode, comp: Completion, reply: Message, what: str) -> list[int]:
+    """Append the completion's ids and the env's reply to the episode's tokens; return the ids the next turn's
+    prompt starts with (a delta, or the whole windowed prompt)."""
+    _guard("policy_error", "appending the completion's tokens failed", lambda: ep.tokens.add_completion(comp))
+    return list(_guard("policy_error", f"rendering {what} with the chat template failed",
+                       lambda: ep.tokens.add_messages([reply])))
 
 
 def _truncate(ep: _Episode, reason: str) -> None:

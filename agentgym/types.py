@@ -263,6 +263,11 @@ class TurnError:
     message: str
     traceback: str | None = None
 
+    def headline(self, limit: int = 300) -> str:
+        """The message's first line, cut to `limit` characters: what a summary or a report shows."""
+        line = self.message.strip().splitlines()[0] if self.message.strip() else ""
+        return line if len(line) <= limit else line[: limit - 3] + "..."
+
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Turns and trajectories

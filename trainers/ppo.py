@@ -182,10 +182,12 @@ def gae_over_rows(batch: Any, turn_rewards: list[list[float]], values: torch.Ten
     for r, row in enumerate(batch.layout):
         for turn, (a, b) in zip(row.turns, row.spans):
             places[row.episode].append((turn, r, a, b))
+    for p in places:
+        p.sort()  # turn order
     rows_of, cols_of, lengths = [], [], []
     for e in range(episodes):
         rows_e, cols_e = [], []
-        for turn, r, a, b in sorted(places[e]):
+        for turn, r, a, b in places[e]:
             if b == a and turn_rewards[e][turn] != 0:
                 raise ValueError(f"turn {turn} of episode {e} has an empty completion and cannot carry its reward "
                                  f"{turn_rewards[e][turn]}")
@@ -208,7 +210,7 @@ def gae_over_rows(batch: Any, turn_rewards: list[list[float]], values: torch.Ten
         values_e[e, :n] = values[rows_t, cols_t]
         mask_e[e, :n] = 1.0
         pos = 0
-        for turn, _r, a, b in sorted(places[e]):
+        for turn, _r, a, b in places[e]:
             pos += b - a
             if b > a:
                 rewards_e[e, pos - 1] += float(turn_rewards[e][turn])

@@ -63,7 +63,7 @@ def render_report(trajectories: Sequence[Trajectory], metrics: dict[str, float],
         first = errored[0].error
         parts.append(f"<div class='banner'>{len(errored)} of {len(trajectories)} episodes ended in an error; the "
                      f"numbers below are over the {len(trajectories) - len(errored)} that completed. First error "
-                     f"({e(first.kind)}): {e(first.message.strip().splitlines()[0] if first.message.strip() else '')}"
+                     f"({e(first.kind)}): {e(first.headline())}"
                      "</div>")
     parts.append("<div class='cards'>")
     if errored:
