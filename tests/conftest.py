@@ -140,3 +140,28 @@ class FakeOpenAIServer:
 def server():
     with FakeOpenAIServer() as s:
         yield s
+
+
+@pytest.fixture
+def interrupt_when():
+    """interrupt_when(cmd, ready, sig, timeout=60, **popen) -> (returncode, stderr): start `agentgym ...` as a real
+    subprocess in its own session, wait until ready() (it must come true while the process runs), send `sig`, and
+    collect it; the process is killed if anything fails on the way."""
+    import subprocess
+
+    def run(cmd, ready, sig, timeout=60, **popen):
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True, **popen)
+        try:
+            deadline = time.time() + timeout
+            while not ready():
+                assert time.time() < deadline and proc.poll() is None, proc.communicate()
+                time.sleep(0.05)
+            proc.send_signal(sig)
+            _stdout, stderr = proc.communicate(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        return proc.returncode, stderr
+
+    return run

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,23 +27,13 @@ def _lines(path: Path) -> int:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_eval_keeps_what_finished_and_resume_completes_it(tmp_path, server, sig):
+def test_an_interrupted_eval_keeps_what_finished_and_resume_completes_it(tmp_path, server, sig, interrupt_when):
     server.slow_s = 0.05
     out = tmp_path / "ev"
     cmd = [sys.executable, "-m", "agentgym.cli.main", "eval", ENV, "--policy", f"openai:slow@{server.base_url}",
            "-n", "30", "--max-turns", "2", "--batch-size", "1", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        deadline = time.time() + 60
-        while _lines(out / "trajectories.jsonl") < 3 and time.time() < deadline:
-            time.sleep(0.05)
-        assert _lines(out / "trajectories.jsonl") >= 3, proc.stderr.read() if proc.poll() is not None else ""
-        proc.send_signal(sig)
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    returncode, stderr = interrupt_when(cmd, lambda: _lines(out / "trajectories.jsonl") >= 3, sig)
+    assert returncode == 130, stderr
     saved = _lines(out / "trajectories.jsonl")
     m = _metrics(out)
     assert m["run"]["partial"] is True and m["run"]["episodes_done"] == saved and 3 <= saved < 30
@@ -179,24 +168,16 @@ def test_signal_handlers_are_restored(tmp_path):
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
-def test_sigint_interrupts_even_when_the_shell_started_the_eval_with_sigint_ignored(tmp_path, server):
+def test_sigint_interrupts_even_when_the_shell_started_the_eval_with_sigint_ignored(tmp_path, server,
+                                                                                     interrupt_when):
     # A background job of a non-interactive shell (`cmd &` in a script, CI) inherits SIGINT ignored.
     server.slow_s = 0.05
     out = tmp_path / "ev"
     cmd = [sys.executable, "-m", "agentgym.cli.main", "eval", ENV, "--policy", f"openai:slow@{server.base_url}",
            "-n", "30", "--max-turns", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
-        deadline = time.time() + 60
-        while _lines(out / "trajectories.jsonl") < 2 and time.time() < deadline:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    returncode, stderr = interrupt_when(cmd, lambda: _lines(out / "trajectories.jsonl") >= 2, signal.SIGINT,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert returncode == 130, stderr
     assert _metrics(out)["run"]["partial"] is True
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,7 +76,7 @@ def test_a_truncated_model_file_is_caught_by_the_manifest(tmp_path):
         train(_cfg(out, steps=2), resume=True)
 
 
-def test_ctrl_c_during_training_saves_a_checkpoint_at_the_end_of_the_step(tmp_path):
+def test_ctrl_c_during_training_saves_a_checkpoint_at_the_end_of_the_step(tmp_path, interrupt_when):
     out = tmp_path / "run"
     recipe = tmp_path / "slow.toml"
     recipe.write_text("# agentgym train slow.toml\n")
@@ -87,18 +86,10 @@ def test_ctrl_c_during_training_saves_a_checkpoint_at_the_end_of_the_step(tmp_pa
     for o in overrides + ["run.save_every=0", 'credit.params={outcome="progress"}', 'env.id="agentgym/TextAdventure-v0"',
                           "env.max_turns=2"]:
         cmd += ["--set", o]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        deadline = time.time() + 120
-        while not (out / "metrics.jsonl").exists() or not (out / "metrics.jsonl").read_text().strip():
-            assert time.time() < deadline and proc.poll() is None, proc.communicate()
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        _stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, stderr
+    metrics = out / "metrics.jsonl"
+    returncode, stderr = interrupt_when(cmd, lambda: metrics.exists() and metrics.read_text().strip() != "",
+                                        signal.SIGINT, timeout=120)
+    assert returncode == 130, stderr
     steps = [r["step"] for r in read_metrics(out)]
     ckpt = checkpoints.latest_checkpoint(out)
     assert ckpt is not None and ckpt.name == f"step_{steps[-1]}" and checkpoints.verify(ckpt) is None
