@@ -276,17 +276,13 @@ class StopAfterStep:
     checkpoint first); a second one stops at once (KeyboardInterrupt)."""
 
     def __init__(self) -> None:
+        from agentgym.interrupts import on_interrupt
+
         self.requested = False
-        self._previous: dict[int, Any] = {}
+        self._handlers = on_interrupt(self._handle)
 
     def __enter__(self) -> StopAfterStep:
-        import signal
-
-        try:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        except ValueError:  # not the main thread: signals stay as they are
-            self._previous.clear()
+        self._handlers.__enter__()
         return self
 
     def _handle(self, signum: int, frame: Any) -> None:
@@ -297,10 +293,7 @@ class StopAfterStep:
               "without saving)", file=sys.stderr)
 
     def __exit__(self, *exc: Any) -> None:
-        import signal
-
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+        self._handlers.__exit__(*exc)
 
 
 class NoSignalWatch:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import os
 import sys
 import textwrap
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 DESCRIPTION = """\
 Train and evaluate LLM agents in multi-turn text environments.
@@ -24,7 +23,8 @@ Start here:
 
 POLICY_HELP = """\
 which policy acts: oracle (the env's expert), random, human, hf:PATH (a transformers model folder, a training
-run's folder, a hub name already on disk, or a GGUF: hf:FILE.gguf), vllm:MODEL (GPU), openai:MODEL@BASE_URL (any OpenAI-compatible server, e.g.
+run's folder, a hub name already on disk, or a GGUF: hf:FILE.gguf), vllm:MODEL (GPU), openai:MODEL@BASE_URL (any
+OpenAI-compatible server, e.g.
 openai:Qwen/Qwen2.5-7B-Instruct@http://localhost:8000/v1; the key comes from OPENAI_API_KEY)"""
 
 
@@ -275,6 +275,7 @@ class _Narrated:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from agentgym.evaluation import evaluate
+    from agentgym.interrupts import on_interrupt, raise_keyboard_interrupt
     from agentgym.policies import load_policy
 
     if args.like:
@@ -306,7 +307,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if settings:
         print("generation: " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None), file=sys.stderr)
     try:
-        with _sigterm_as_interrupt():
+        # SIGTERM and SIGINT become KeyboardInterrupt, so the eval writes what finished (marked partial).
+        with on_interrupt(raise_keyboard_interrupt):
             result = evaluate(args.env, policy, split=args.split, n=args.n, group_size=args.group_size,
                               seed=args.seed, out_dir=out, max_turns=args.max_turns, batch_size=args.batch_size,
                               progress=True, env_kwargs=_env_kwargs(args), policy_name=args.policy,
@@ -366,30 +368,6 @@ def _episodes_done(out: str) -> int:
             return int(json.load(f)["run"].get("episodes_done", 0))
     except (OSError, ValueError, KeyError):
         return 0
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (what `kill`, a scheduler or docker stop sends) and SIGINT handled like Ctrl-C, so the eval keeps what
-    finished. SIGINT is installed explicitly too: a process started in the background of a non-interactive shell
-    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt for it."""
-    import signal
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = {}
-    try:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread: nothing to install
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _generation_kwargs(spec: str, max_new_tokens: int | None, temperature: float | None) -> dict[str, Any]:
