@@ -41,6 +41,9 @@ class EnvSpec:
     source: str
     """"agentgym" for built-ins, or the distribution/entry-point name that registered it."""
     kwargs: dict[str, Any]
+    multiagent: bool = False
+    """True for PettingZoo AEC games (agentgym.multiagent.TextGame): make() builds them directly, not through
+    gym.make, and `agentgym envs check` runs PettingZoo's api_test on them."""
 
 
 _SPECS: dict[str, EnvSpec] = {}
@@ -50,11 +53,14 @@ _current_source = "agentgym"
 
 
 def register(env_id: str, entry_point: str | Callable[..., Any], *, description: str = "",
-             max_episode_steps: int | None = None, kwargs: dict[str, Any] | None = None) -> None:
+             max_episode_steps: int | None = None, kwargs: dict[str, Any] | None = None,
+             multiagent: bool = False) -> None:
     """Register an env with gymnasium's registry and list it among agentgym's envs.
 
     `entry_point` is "module.path:ClassName" (imported lazily) or a callable returning an AgentEnv.
     Ids must look like `namespace/Name-vN`; bump N when observations, actions, reward or termination change.
+    multiagent=True registers a PettingZoo AEC game (not a gymnasium env): it is listed with the others and make()
+    calls its entry point directly.
     """
     ns, name, version = gym.envs.registration.parse_env_id(env_id)
     if ns is None or version is None:
@@ -62,6 +68,13 @@ def register(env_id: str, entry_point: str | Callable[..., Any], *, description:
             f"env id {env_id!r} must be 'namespace/Name-vN' (e.g. 'mypkg/{name}-v0'): the namespace keeps plugins apart "
             "and the version changes whenever observations, actions, reward or termination change."
         )
+    if multiagent:
+        old = _SPECS.get(env_id)
+        if old is not None and old.entry_point != entry_point:
+            raise ValueError(f"env id {env_id!r} is already registered (by {old.source}); pick another name or "
+                             "bump the version.")
+        _SPECS[env_id] = EnvSpec(env_id, entry_point, description, _current_source, dict(kwargs or {}), True)
+        return
     if env_id in gym.registry:
         # Re-registering the same entry point (a module imported twice) is harmless; a different one is a clash.
         old = _SPECS.get(env_id)
@@ -77,9 +90,19 @@ def register(env_id: str, entry_point: str | Callable[..., Any], *, description:
 def make(env_id: str, **kwargs: Any) -> gym.Env:
     """Build a registered env. Unknown ids raise with the nearest match."""
     _ensure_loaded()
+    s = _SPECS.get(env_id)
+    if s is not None and s.multiagent:
+        return _load(s.entry_point)(**{**s.kwargs, **kwargs})
     if env_id not in gym.registry:
         raise _unknown_env(env_id, list_envs())
     return gym.make(env_id, **kwargs)
+
+
+def _load(entry_point: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(entry_point):
+        return entry_point
+    module, _, attr = entry_point.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def spec(env_id: str) -> EnvSpec:
