@@ -65,15 +65,21 @@ class GameText(str):
 class MoveText(UnicodeText):
     """The action space of a seat: any text. `sample()` draws one of the seat's legal moves half of the time and a
     random string otherwise, so PettingZoo's api_test (which plays `action_space(agent).sample()`) plays games to
-    their end and also sends illegal moves."""
+    their end and also sends illegal moves. With `legal_only` it always draws a legal move: PettingZoo's
+    aec_to_parallel converter needs every seat to move once per cycle, which a rejected move would break."""
+
+    legal_only = False
 
     def __init__(self, game: TextGame, agent: str, max_length: int = 4096):
         super().__init__(max_length)
         self._game, self._agent = game, agent
 
     def sample(self, mask: Any = None, probability: Any = None) -> str:
-        legal = self._game.legal_moves(self._agent) if self._game.agent_selection == self._agent else []
-        if legal and self.np_random.random() < 0.5:
+        if self.legal_only:  # a parallel step samples every seat's move before any is played
+            legal = self._game.cycle_moves(self._agent)
+        else:
+            legal = self._game.legal_moves(self._agent) if self._game.agent_selection == self._agent else []
+        if legal and (self.legal_only or self.np_random.random() < 0.5):
             return legal[int(self.np_random.integers(len(legal)))]
         return super().sample()
 
@@ -132,6 +138,11 @@ class TextGame(AECEnv):
     def legal_moves(self, agent: str) -> list[str]:
         """The canonical text of every legal move of `agent` now (empty when it is not its turn)."""
         raise NotImplementedError
+
+    def cycle_moves(self, agent: str) -> list[str]:
+        """Simultaneous games: the moves `agent` may choose this cycle, asked before its turn comes (the parallel
+        API collects every seat's move first). Turn-based games: its legal moves."""
+        return self.legal_moves(agent)
 
     def _parse(self, agent: str, text: str) -> tuple[Any, str]:
         """(move, "") for a legal move, (None, why) otherwise. Never raises."""
@@ -576,6 +587,13 @@ def check_game(factory: Callable[[], TextGame], *, n_random_actions: int = 2000,
     from pettingzoo.test import api_test, parallel_api_test
     from pettingzoo.utils.conversions import aec_to_parallel
 
+    made: list[TextGame] = []
+    raw_factory = factory
+
+    def factory() -> TextGame:  # every env the checks build is closed at the end (engines, subprocesses)
+        made.append(raw_factory())
+        return made[-1]
+
     report = GameCheckReport(env=name or type(factory()).__name__)
 
     def pz_api() -> None:
@@ -584,9 +602,12 @@ def check_game(factory: Callable[[], TextGame], *, n_random_actions: int = 2000,
             api_test(factory(), num_cycles=200)
 
     def pz_parallel() -> None:
+        env = factory()
+        for a in env.possible_agents:
+            env.action_space(a).legal_only = True
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            parallel_api_test(aec_to_parallel(factory()), num_cycles=200)
+            parallel_api_test(aec_to_parallel(env), num_cycles=200)
 
     checks: list[tuple[str, Callable[[], None]]] = [("PettingZoo api_test", pz_api)]
     if factory().metadata.get("is_parallelizable"):
@@ -607,6 +628,8 @@ def check_game(factory: Callable[[], TextGame], *, n_random_actions: int = 2000,
             report.problems.append(f"{title}: raised {type(e).__name__}: {e}\n{tb}")
         if len(report.problems) == before:
             report.passed.append(title)
+    for env in made:
+        env.close()
     if raise_on_error and not report.ok:
         raise AssertionError(str(report))
     return report

@@ -2,7 +2,8 @@
 
 It runs gymnasium's own env checker, then agentgym's contract checks (DESIGN.md, "The contract"):
 info keys, seeded determinism (observation text and images, by the hash of their pixels), thousands of random and adversarial action strings that must never raise, the turn
-limit as truncation, split disjointness, and the oracle solving a sample of tasks. Problems are reported in words a
+limit as truncation, split disjointness, and the oracle solving a sample of tasks (an env whose
+`oracle_wins_every_task` is False, a game of chance, must only finish each sampled task with valid moves). Problems are reported in words a
 plugin author can act on; `agentgym envs check ID` prints the same report.
 """
 
@@ -238,6 +239,13 @@ def _check_oracle(env: gym.Env, report: CheckReport, n_tasks: int) -> None:
             while not done and steps < cap:
                 obs, r, term, trunc, info = env.step(inner.oracle_action())
                 done, steps = term or trunc, steps + 1
+            if not getattr(inner, "oracle_wins_every_task", True):
+                # Games of chance or simultaneous moves (poker, rock-paper-scissors): no policy wins every deal, so
+                # the oracle must only play valid moves to the end of the game.
+                if not (info.get("valid_action", True) and term):
+                    report.problems.append(f"the oracle did not finish task {task.id!r} ({split}) with valid moves "
+                                           f"in {steps} turns; last observation: {_text(obs)[:200]!r}")
+                continue
             if not info.get("success"):
                 report.problems.append(f"the oracle did not solve task {task.id!r} ({split}) in {steps} turns; "
                                        f"last observation: {_text(obs)[:200]!r}")

@@ -26,5 +26,7 @@ register(
     description="Microsoft TextWorld games made offline with tw-make (extra: textworld).",
 )
 
+import agentgym.envs.games  # noqa: E402,F401  (registers the games; imports no game module)
+
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""

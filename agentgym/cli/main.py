@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     e_check = esub.add_parser("check", help="run the conformance checker (agentgym.testing.check_env)",
                               description="Run the conformance checker on an env and print what is wrong, if "
-                                          "anything. Exits 1 when the env breaks the contract.")
+                                          "anything (multi-agent games: PettingZoo's api_test and agentgym's "
+                                          "game checks, agentgym.multiagent.check_game). Exits 1 when the env "
+                                          "breaks the contract.")
     e_check.add_argument("env", help="env id, e.g. mypkg/MyEnv-v0")
     e_check.add_argument("--actions", type=_count(1), default=2000,
                          help="random and adversarial actions to try, >= 1 (2000)")
@@ -197,9 +199,16 @@ def cmd_envs_info(args: argparse.Namespace) -> int:
 
     s = spec(args.env)
     env = make(args.env)
-    inner = env.unwrapped
+    inner = getattr(env.unwrapped, "game", None) or env.unwrapped  # a single-seat view shows its game's rules
     print(f"{args.env}  ({s.entry_point})")
+    if s.multiagent:
+        print(textwrap.dedent(type(inner).__doc__ or "(no docstring)").strip())
+        print(f"\nseats:             {', '.join(inner.possible_agents)}\nobservations and moves: text "
+              f"(PettingZoo AEC)\nmax turns:         {inner.max_turns}\ntask suite:        {inner.suite.describe()}")
+        env.close()
+        return 0
     print(textwrap.dedent(type(inner).__doc__ or "(no docstring)").strip())
+    inner = env.unwrapped
     print(f"\nobservation space: {inner.observation_space}\naction space:      {inner.action_space}")
     if hasattr(inner, "max_turns"):
         print(f"max turns:         {inner.max_turns}")
@@ -214,7 +223,16 @@ def cmd_envs_check(args: argparse.Namespace) -> int:
     from agentgym.registry import make
     from agentgym.testing import check_env
 
+    from agentgym.registry import spec
+
     kwargs = _env_kwargs(args)
+    if spec(args.env).multiagent:  # PettingZoo's api_test (and parallel_api_test) plus the text-game checks
+        from agentgym.multiagent import check_game
+
+        game_report = check_game(lambda: make(args.env, **kwargs), n_random_actions=args.actions, seed=args.seed,
+                                 raise_on_error=False, name=args.env)
+        print(game_report)
+        return 0 if game_report.ok else 1
     report = check_env(lambda: make(args.env, **kwargs), n_random_actions=args.actions,
                        n_oracle_tasks=args.oracle_tasks, seed=args.seed, raise_on_error=False)
     report.env = args.env
