@@ -487,7 +487,6 @@ class SingleSeatEnv(AgentEnv):
         game.max_turns = (self.max_turns + 1) * len(game.possible_agents) * 4
         self.oracle_wins_every_task = game.oracle_wins_every_task
         self.seat = self.seats[0]
-        self._reward = 0.0
 
     @property
     def system_prompt(self) -> str:
@@ -496,11 +495,15 @@ class SingleSeatEnv(AgentEnv):
     def _start(self, task: Task, rng: np.random.Generator) -> str:
         self.seat = str(task.params["seat"])
         game_task = self.game.suite.get(str(task.params["game_task"])) if "game_task" in task.params else task
-        self.game.reset(seed=int(rng.integers(2**31)), options={"task": game_task})
-        for o in {id(o): o for o in self.opponents.values()}.values():
-            o.reset(int(rng.integers(2**31)))
-        self._reward = 0.0
-        self._play_opponents()
+        # A deal in which the opponents end the game before this seat moves (a first-to-act fold in Leduc) has
+        # nothing to learn from: deal again from the next seed (at most 20 times).
+        for _ in range(20):
+            self.game.reset(seed=int(rng.integers(2**31)), options={"task": game_task})
+            for o in {id(o): o for o in self.opponents.values()}.values():
+                o.reset(int(rng.integers(2**31)))
+            self._play_opponents()
+            if not self.game.game_over:
+                break
         return str(self.game.observe(self.seat))
 
     def _play_opponents(self) -> None:
@@ -508,18 +511,16 @@ class SingleSeatEnv(AgentEnv):
         while not g.game_over and g.agent_selection != self.seat:
             agent = g.agent_selection
             g.step(self.opponents[agent].act(g, agent))
-        self._reward += float(g._cumulative_rewards.get(self.seat, 0.0))
 
     def _act(self, action: str) -> StepOutcome:
         g = self.game
-        g.step(action)
+        g.step(action)  # resets this seat's accumulated reward, then every later step adds to it (PettingZoo)
         info = g.infos[self.seat]
         valid = bool(info["valid_action"])
-        self._reward = float(g._cumulative_rewards.get(self.seat, 0.0))
         if valid:
             self._play_opponents()
         info = g.infos[self.seat]
-        reward, self._reward = self._reward, 0.0
+        reward = float(g._cumulative_rewards.get(self.seat, 0.0))
         return StepOutcome(observation=str(g.observe(self.seat)), reward=reward, terminated=g._payoff is not None,
                            valid_action=valid, success=bool(info["success"]), progress=float(info["progress"]),
                            info={k: v for k, v in info.items() if k not in ("task_id", "turn", "valid_action",

@@ -36,4 +36,12 @@ pip install -c constraints.txt -e ".[${extras}]"
 if [[ "$fetch_model" == 1 ]]; then
     scripts/fetch_smollm2.sh
 fi
+# games (envs/games): the chess scripted player is Debian's Stockfish, which the --dev tests drive.
+if [[ "$fetch_model" == 1 ]] && ! command -v stockfish >/dev/null && [[ ! -x /usr/games/stockfish ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stockfish >/dev/null
+    else
+        echo "setup.sh: the chess tests need Stockfish: sudo apt-get install stockfish" >&2
+    fi
+fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"

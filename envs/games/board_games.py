@@ -54,7 +54,16 @@ def _ttt_legal_after(moves: list[str]) -> list[str]:
 def tictactoe_suite():
     openings = [[]] + [[ttt_cell(i)] for i in range(9)] + [
         [ttt_cell(i), ttt_cell(j)] for i in range(9) for j in range(9) if i != j]
-    return opening_suite("tictactoe", "1", openings, heldout_fraction=0.25)
+    # Only fair openings: the game-theoretic value is a draw, so neither seat starts from a lost position.
+    fair = [m for m in openings if _ttt_value_after(m) == 0]
+    return opening_suite("tictactoe", "1", fair, heldout_fraction=0.25)
+
+
+def _ttt_value_after(moves: list[str]) -> int:
+    squares = [0] * 9
+    for i, m in enumerate(moves):
+        squares[ttt_index(m)] = i % 2 + 1
+    return solvers.ttt_value(tuple(squares), len(moves) % 2 + 1)
 
 
 class TicTacToeGame(TextGame):
@@ -62,8 +71,9 @@ class TicTacToeGame(TextGame):
     agentgym/TicTacToeMA-v0; the single-seat view is agentgym/TicTacToe-v0).
 
     Task:
-        Win, or at least draw, from the task's opening: 0, 1 or 2 moves already on the board (82 openings; a
-        quarter of the 2-move ones, chosen by hash, are held out).
+        Win, or at least draw, from the task's opening: 0, 1 or 2 moves already on the board, kept only where
+        perfect play still draws (the fair openings: 34 of the 82); a quarter of the 2-move ones, chosen by
+        hash, are held out.
 
     Observation:
         Text, per seat: the last move (or the mover's own illegal-move feedback), the board as three rows
@@ -243,6 +253,7 @@ class ConnectFourGame(TextGame):
     default_max_turns = 100
     seat_max_turns = 30
     oracle_depth = 5
+    oracle_wins_every_task = False  # depth-limited search: it can lose (see docs/benchmarks/games.md)
 
     @property
     def suite(self):  # type: ignore[override]

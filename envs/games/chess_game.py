@@ -110,6 +110,7 @@ class ChessGame(TextGame):
         return chess_suite()
 
     def _start(self, task: Task, rng: np.random.Generator) -> None:
+        self._game_no = getattr(self, "_game_no", 0) + 1  # keys the legal-move caches to this game
         self._env = _pz("chess_v6").raw_env()
         self._env.reset()
         self._last = ""
@@ -144,15 +145,22 @@ class ChessGame(TextGame):
     def legal_moves(self, agent: str) -> list[str]:
         if self._over() or agent != self._env.agent_selection:
             return []
-        return sorted(self.board.san(m) for m in self._pz_legal())
+        key = (self._game_no, len(self.board.move_stack))
+        if getattr(self, "_san_key", None) != key:
+            self._san_key, self._san = key, sorted(self.board.san(m) for m in self._pz_legal())
+        return list(self._san)
 
     def _pz_legal(self) -> list[Any]:
         """The moves PettingZoo will accept: python-chess's legal moves, under-promotions to a queen excluded where
         PettingZoo's encoding maps the bare move to a queen promotion."""
         from pettingzoo.classic.chess import chess_utils
 
-        player = 0 if self.board.turn else 1
-        return [chess_utils.action_to_move(self.board, a, player) for a in chess_utils.legal_moves(self.board)]
+        key = len(self.board.move_stack)
+        if getattr(self, "_legal_key", None) != (self._game_no, key):  # cached until the next move
+            player = 0 if self.board.turn else 1
+            self._legal_key = (self._game_no, key)
+            self._legal = [chess_utils.action_to_move(self.board, a, player) for a in chess_utils.legal_moves(self.board)]
+        return list(self._legal)
 
     def _parse(self, agent: str, text: str) -> tuple[Any, str]:
         chess = _chess()

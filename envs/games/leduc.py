@@ -42,7 +42,8 @@ class LeducHoldemGame(TextGame):
     Task:
         One hand of Leduc hold'em (Southey et al. 2005): a 6-card deck (J, Q, K in two suits), one private card
         each, a public card after the first betting round; limit raises (2 then 4), at most two per round. A pair
-        with the public card wins, else the higher card. The task's seed seeds RLCard's deal.
+        with the public card wins, else the higher card. The task's seed (times 1000, plus a draw from the reset's
+        seed) seeds RLCard's deal.
 
     Observation:
         Text, per seat: your card, the public card (once dealt), both seats' chips in the pot, the last action, and
@@ -87,7 +88,9 @@ class LeducHoldemGame(TextGame):
             self._env = _pz("leduc_holdem_v4").raw_env()
         except ImportError as e:
             raise missing_extra("rlcard") from e
-        self._env.reset(seed=int(task.seed))
+        # The deal comes from the task's seed and the episode's generator together, so a single-seat view can deal
+        # again when the opponent folds before the seat acts (train and held-out seeds still never meet).
+        self._env.reset(seed=int(task.seed) * 1000 + int(rng.integers(1000)))
         self._last = ""
         self._over = False
 

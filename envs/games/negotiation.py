@@ -129,6 +129,8 @@ class NegotiationGame(TextGame):
         self.proposals: list[tuple[str, tuple[int, ...]]] = []  # (proposer, what the proposer keeps)
         self.agreed = False
         self._last = ""
+        self._proposal_moves = ["propose " + " ".join(f"{i}={n}" for i, n in zip(ITEMS, take))
+                                for take in divisions(self.counts)]
 
     def _to_move(self) -> str:
         return self.possible_agents[len(self.proposals) % 2] if not self.agreed else self.possible_agents[0]
@@ -136,8 +138,7 @@ class NegotiationGame(TextGame):
     def legal_moves(self, agent: str) -> list[str]:
         if self._payoffs() is not None or agent != self._to_move():
             return []
-        moves = ["propose " + " ".join(f"{i}={n}" for i, n in zip(ITEMS, take)) for take in divisions(self.counts)]
-        return (["accept"] if self.proposals else []) + moves
+        return (["accept"] if self.proposals else []) + self._proposal_moves
 
     def _parse(self, agent: str, text: str) -> tuple[Any, str]:
         s = normalise(text)

@@ -55,6 +55,8 @@ class TabooGame(TextGame):
 
     Actions:
         Any text (one utterance; only the first 300 characters count). An empty utterance is illegal.
+        info["admissible_actions"] is a sample, not the whole space: the attacker's five clues, and for the
+        defender "Tell me more." plus a guess of each of the 60 bank words.
 
     Reward:
         +1 to the winner, -1 to the loser, 0 each on a draw (SPAG's zero-sum outcome), at the end; 0 before.
@@ -94,6 +96,7 @@ class TabooGame(TextGame):
         self.talk: list[tuple[str, str]] = []
         self.result: dict[str, float] | None = None
         self.reason = ""
+        self._cands_key = None
 
     def _to_move(self) -> str:
         return self.possible_agents[len(self.talk) % 2]
@@ -102,7 +105,9 @@ class TabooGame(TextGame):
         # Free text: there is no finite list; the scripted player's utterance stands in as an example.
         if self.result is not None or len(self.talk) >= 2 * self.rounds or agent != self._to_move():
             return []
-        return [self.scripted_action(agent)]
+        if agent == "player_0":  # the clue giver: the clues of its word, in order
+            return [f"Think of: {c}." for c in word_bank()[self.word]]
+        return ["Tell me more."] + [f"I know the word! It is {w}." for w in sorted(word_bank())]
 
     def _parse(self, agent: str, text: str) -> tuple[Any, str]:
         said = " ".join(str(text).split())[:300]
@@ -143,9 +148,15 @@ class TabooGame(TextGame):
         return self.result
 
     def _candidates(self) -> list[str]:
-        heard = " ".join(t for a, t in self.talk if a == "player_0").lower()
+        key = (self.word, len(self.talk))
+        if getattr(self, "_cands_key", None) != key:  # recomputed only when the talk grows
+            self._cands_key, self._cands = key, self._find_candidates()
+        return self._cands
+
+    def _find_candidates(self) -> list[str]:
+        heard = set(re.findall(r"[a-z]+", " ".join(t for a, t in self.talk if a == "player_0").lower()))
         bank = word_bank()
-        clues = {c for cs in bank.values() for c in cs if mentions(heard, c)}
+        clues = {c for cs in bank.values() for c in cs if c in heard or c + "s" in heard or c + "es" in heard}
         return sorted(w for w, cs in bank.items() if clues <= set(cs)) if clues else sorted(bank)
 
     def scripted_action(self, agent: str, **params: Any) -> str:
