@@ -285,3 +285,20 @@ def test_chess_ten_thousand_fuzzed_moves_and_stockfish_beats_skill_zero():
     rate = _success_rate(env, env.suite.split("heldout")[:3], lambda e, info: e.oracle_action())
     env.close()
     assert rate == 1.0
+
+
+def test_agentgym_train_runs_on_a_game_end_to_end(tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    exe = Path(sys.executable).with_name("agentgym")
+    out = tmp_path / "run"
+    cmd = [str(exe), "train", "configs/games_kuhn_grpo.toml", "--set", "run.steps=1", "--set", "run.eval_tasks=2",
+           "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32", "--set",
+           "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=4", "--set", "rollout.tasks_per_step=2",
+           "--set", "rollout.group_size=2", "--set", f'run.out_dir="{out}"']
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (out / "metrics.jsonl").exists()
