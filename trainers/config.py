@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 
 
 AlgoName = Literal["grpo", "rloo", "ppo", "sft"]
-CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress"]
+CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress", "role_conditioned"]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -262,6 +262,22 @@ class PolicyGradientConfig(AlgoConfig):
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The whole run
+@dataclass(kw_only=True)
+class SelfPlaySection:
+    pool: str = ""
+    """Self-play against past checkpoints (multi-agent games): the name of the opponent pool the run fills with
+    frozen copies of the policy. The env must draw its opponents from it: env.kwargs = {opponent = "pool:NAME"}
+    (agentgym.multiagent.OPPONENT_POOLS). "" (default): no self-play."""
+    snapshot_every: int = 0
+    """Add a frozen copy of the current policy to the pool every N steps (0: only the starting policy)."""
+    pool_size: int = 4
+    """Keep the newest N snapshots; each episode's opponent is drawn uniformly from them."""
+
+    def __post_init__(self) -> None:
+        _check(self.snapshot_every >= 0, "selfplay.snapshot_every", self.snapshot_every, "use 0 or a step count")
+        _check(self.pool_size >= 1, "selfplay.pool_size", self.pool_size, "keep at least 1 snapshot")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 @dataclass(kw_only=True)
 class TrainConfig:
@@ -277,15 +293,23 @@ class TrainConfig:
     """Credit assignment (ignored by SFT)."""
     algo: AlgoConfig = field(default_factory=lambda: algo_config_class("grpo")())
     """The trainer and its settings; `name` picks the trainer and so the fields allowed here."""
+    selfplay: SelfPlaySection = field(default_factory=SelfPlaySection)
+    """Self-play against a pool of the policy's own past checkpoints (multi-agent games; off by default)."""
 
     def __post_init__(self) -> None:
         self.algo.validate(self)
+        if self.selfplay.pool:
+            want = f"pool:{self.selfplay.pool}"
+            _check(self.env.kwargs.get("opponent") == want, "env.kwargs.opponent", self.env.kwargs.get("opponent"),
+                   f"self-play fills the pool {self.selfplay.pool!r}: set env.kwargs = {{opponent = \"{want}\"}}")
+            _check(self.rollout.executor != "process", "rollout.executor", self.rollout.executor,
+                   "self-play opponents live in the trainer's process: use \"inline\" or \"thread\"")
         if self.algo.name != "sft":
             make_credit_config(self.credit.method, self.credit.params)  # fail at load time, not at step 1
 
 
 _SECTIONS = {"run": RunConfig, "model": ModelConfig, "env": EnvConfig, "rollout": RolloutConfig,
-             "credit": CreditSection}
+             "credit": CreditSection, "selfplay": SelfPlaySection}
 
 
 def algo_config_class(name: str) -> type[AlgoConfig]:

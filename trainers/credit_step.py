@@ -25,6 +25,11 @@ class CreditStep:
         self.credit = credit
         self.config = make_credit_config(self.method, ctx.cfg.credit.params)
         self.estimator = None
+        if self.method == "role_conditioned":
+            # SPIRAL's per-(game, role) baselines live across steps; the checkpoint saves them as the method's state
+            from agentgym.trainers.credit.role_conditioned import RoleBaselines
+
+            self.estimator = RoleBaselines(self.config)
         if self.method == "progress":
             import copy
 
@@ -76,6 +81,17 @@ class CreditStep:
                                                           answer_separator=self.config.answer_separator)
             finally:
                 model.train()
+        if self.method == "role_conditioned":  # one baseline update per step over every group's episodes
+            from agentgym.trainers.credit import CreditResult
+
+            flat = [t for g in groups for t in g]
+            adv, rewards, metrics = self.estimator.advantages(flat)
+            out, pos = [], 0
+            for g in groups:
+                out.append(CreditResult(rewards=rewards[pos:pos + len(g)], advantages=adv[pos:pos + len(g)],
+                                        metrics=metrics))
+                pos += len(g)
+            return out
         return [self.credit.assign_credit(self.method, g, self.config, beliefs=b, estimator=self.estimator)
                 for g, b in zip(groups, beliefs_per_group)]
 
@@ -112,7 +128,7 @@ class CreditStep:
     def after_update(self, episodes: list[Trajectory]) -> dict[str, float]:
         """SPA: fit the progress estimator to this step's episodes (their per-turn hidden states come from the
         training model)."""
-        if self.estimator is None or not episodes:
+        if self.estimator is None or not episodes or self.method == "role_conditioned":
             return {}
         losses = [self.estimator.update(episodes) for _ in range(self.ctx.cfg.credit.progress_updates)]
         return {"loss/progress_estimator": losses[0]} if losses else {}

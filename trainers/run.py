@@ -241,11 +241,19 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
                                            scheduler=ctx.scheduler, extra_modules=extra, estimator=trainer.estimator,
                                            keep=cfg.run.keep_checkpoints)
 
+    selfplay = None
+    if cfg.selfplay.pool:  # the opponents' pool must hold the starting policy before the first rollout
+        from agentgym.trainers.selfplay import SelfPlayPool
+
+        selfplay = SelfPlayPool(ctx)
+        selfplay.snapshot(start)
     try:
         with StopAfterStep() as stop:
             for step in range(start, cfg.run.steps):
                 t0 = time.time()
                 metrics = trainer.step(step)
+                if selfplay is not None:
+                    metrics.update(selfplay.after_step(step + 1))
                 metrics["perf/step_s"] = time.time() - t0
                 metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
                 if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
@@ -267,6 +275,8 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
     finally:
         bar.close()
         logger.close()
+        if selfplay is not None:
+            selfplay.close()
     return RunResult(run_dir=run_dir, model=model, tokenizer=tokenizer, metrics=history, checkpoint=last_ckpt,
                      trainer=trainer, start_step=start)
 

@@ -295,10 +295,17 @@ def test_agentgym_train_runs_on_a_game_end_to_end(tmp_path):
     repo = Path(__file__).resolve().parents[2]
     exe = Path(sys.executable).with_name("agentgym")
     out = tmp_path / "run"
-    cmd = [str(exe), "train", "configs/games_kuhn_grpo.toml", "--set", "run.steps=1", "--set", "run.eval_tasks=2",
+    cmd = [str(exe), "train", "configs/games_kuhn_grpo.toml", "--set", "run.eval_tasks=2",
            "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32", "--set",
            "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=4", "--set", "rollout.tasks_per_step=2",
-           "--set", "rollout.group_size=2", "--set", f'run.out_dir="{out}"']
+           "--set", "rollout.group_size=2", "--set", f'run.out_dir="{out}"',
+           # self-play against the pool of its own snapshots, with SPIRAL's role-conditioned advantages
+           "--set", 'selfplay.pool="sp"', "--set", "selfplay.snapshot_every=1", "--set",
+           'env.kwargs={opponent="pool:sp"}', "--set", "credit.method=role_conditioned", "--set", "run.steps=2"]
     proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=300, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (out / "metrics.jsonl").exists()
+    import json
+
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["selfplay/pool_size"] for r in rows] == [2.0, 3.0]  # the start policy, then one snapshot a step
+    assert any(k.startswith("credit/baseline/player_") for k in rows[-1])

@@ -2,11 +2,11 @@
 
 Public API (stable; the trainers build on it):
 
-    CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress"]
+    CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress", "role_conditioned"]
     CreditResult(rewards: list[list[float]] | None, advantages: list[list[float]] | None, metrics: dict[str, float])
     assign_credit(method, group, config=None, *, beliefs=None, estimator=None) -> CreditResult
     config classes: OutcomeCreditConfig, TurnLevelCreditConfig, GiGPOCreditConfig, GatedCreditConfig,
-                    InfoGainCreditConfig, ProgressCreditConfig   (CREDIT_CONFIGS maps method -> class)
+                    InfoGainCreditConfig, ProgressCreditConfig, RoleConditionedCreditConfig
     answer_beliefs(model, tokenizer, trajectories, *, probe_text, answer_separator, batch_size) -> list[list[float]]
     ProgressEstimator(backbone, *, lr, train_backbone, outcome, batch_size)
 
@@ -21,6 +21,8 @@ as they are; otherwise it turns `rewards` into advantages with advantages.episod
     turn_level   the env's per-turn rewards                normalised discounted per-turn returns
     info_gain    [info gains..., outcome]                  IGPO's normalised turn-level sums
     gigpo        None                                      A_episode + w * A_step
+    role_cond.   outcome on the last turn                  R - b_{game,role} (SPIRAL's RAE; baselines kept
+                                                           across steps by trainers/credit_step.py)
 
 Every list is one per trajectory of `group`, in order, one float per turn. Trajectories that ended in an error are
 credited like any other; dropping or penalising them is the trainer's decision.
@@ -41,13 +43,14 @@ from agentgym.trainers.credit.info_gain import (
     info_gain_rewards,
 )
 from agentgym.trainers.credit.outcome import OutcomeCreditConfig, episode_outcome, outcome_credit, outcome_rewards
+from agentgym.trainers.credit.role_conditioned import RoleBaselines, RoleConditionedCreditConfig, episode_role
 from agentgym.trainers.credit.turn_level import TurnLevelCreditConfig, turn_level_advantages, turn_level_credit
 from agentgym.types import Trajectory
 
 if TYPE_CHECKING:
     from agentgym.trainers.credit.progress import ProgressCreditConfig, ProgressEstimator
 
-CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress"]
+CreditMethod = Literal["outcome", "turn_level", "gigpo", "gated", "info_gain", "progress", "role_conditioned"]
 CREDIT_METHODS: tuple[str, ...] = get_args(CreditMethod)
 
 
@@ -78,6 +81,7 @@ def config_class(method: str) -> type:
         "gigpo": GiGPOCreditConfig,
         "gated": GatedCreditConfig,
         "info_gain": InfoGainCreditConfig,
+        "role_conditioned": RoleConditionedCreditConfig,
     }
     if method == "progress":
         return _progress_config_class()
@@ -109,10 +113,12 @@ def assign_credit(
     *,
     beliefs: Sequence[Sequence[float]] | None = None,
     estimator: ProgressEstimator | None = None,
+    baselines: RoleBaselines | None = None,
 ) -> CreditResult:
     """Run one credit method on one group. `config` is the method's config dataclass (None: its defaults).
 
-    info_gain needs `beliefs` (answer_beliefs(model, tokenizer, group)); progress needs a ProgressEstimator.
+    info_gain needs `beliefs` (answer_beliefs(model, tokenizer, group)); progress needs a ProgressEstimator;
+    role_conditioned updates `baselines` (a RoleBaselines kept across steps; a fresh one when None).
     """
     cls = config_class(method)
     if config is None:
@@ -132,6 +138,10 @@ def assign_credit(
     if method == "gated":
         rewards, metrics = gated_credit(group, config)
         return CreditResult(rewards=rewards, metrics=metrics)
+    if method == "role_conditioned":
+        baselines = baselines if baselines is not None else RoleBaselines(config)
+        adv, rewards, metrics = baselines.advantages(group)
+        return CreditResult(rewards=rewards, advantages=adv, metrics=metrics)
     if method == "info_gain":
         if beliefs is None:
             raise ValueError(
@@ -162,10 +172,13 @@ __all__ = [
     "OutcomeCreditConfig",
     "ProgressCreditConfig",
     "ProgressEstimator",
+    "RoleBaselines",
+    "RoleConditionedCreditConfig",
     "TurnLevelCreditConfig",
     "answer_beliefs",
     "assign_credit",
     "config_class",
+    "episode_role",
     "episode_outcome",
     "gated_rewards",
     "gigpo_advantages",
