@@ -42,6 +42,8 @@ class EvalResult:
             _ci_line("mean progress", m, "eval/mean_progress"),
             f"invalid acts  {m['eval/invalid_action_rate']:.1%} of turns",
         ]
+        if "eval/win_rate" in m:  # games: win / draw / loss against the env's opponent
+            lines += [_ci_line(f"{k} rate", m, f"eval/{k}_rate", pct=True) for k in ("win", "draw", "loss")]
         for k, v in self.files.items():
             lines.append(f"{k:<13} {v}")
         return "\n".join(lines)
@@ -110,6 +112,24 @@ def eval_metrics(trajectories: Sequence[Trajectory], *, confidence: float = 0.95
         m[key + "_ci_low"], m[key + "_ci_high"] = lo, hi
     m["eval/invalid_action_rate"] = invalid_action_rate(completed)
     m["eval/truncated_rate"] = (sum(t.truncated for t in completed) / len(completed)) if completed else 0.0
+    m.update(game_outcome_metrics(completed, confidence=confidence))
+    return m
+
+
+def game_outcome_metrics(completed: Sequence[Trajectory], *, confidence: float = 0.95) -> dict[str, float]:
+    """Games (envs whose info carries a seat): win, draw and loss rates against the env's opponent, each with a
+    Wilson CI, over the completed game episodes; a game cut by the turn limit counts in none of the three.
+    Empty for other envs."""
+    games = [t for t in completed if t.turns and "seat" in t.turns[-1].info]
+    if not games:
+        return {}
+    outcomes = [t.turns[-1].info.get("outcome") for t in games]
+    m: dict[str, float] = {"eval/games": float(len(games))}
+    for name in ("win", "draw", "loss"):
+        k = sum(o == name for o in outcomes)
+        m[f"eval/{name}_rate"] = k / len(games)
+        m[f"eval/{name}_rate_ci_low"], m[f"eval/{name}_rate_ci_high"] = wilson_ci(k, len(games),
+                                                                                  confidence=confidence)
     return m
 
 

@@ -158,6 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_env_args(ev)
     ev.set_defaults(func=cmd_eval)
 
+    rt = sub.add_parser("rate", help="rate players (checkpoints, scripted, random) by a round robin on a game",
+                        description="Play every pair of players on a multi-agent game (seats swapped each game) "
+                                    "and print openskill (TrueSkill-style) ratings with each player's W / D / L.")
+    rt.add_argument("env", help="a multi-agent game id, e.g. agentgym/TicTacToeMA-v0")
+    rt.add_argument("--player", action="append", default=[], metavar="NAME=SPEC", required=True,
+                    help="a player: scripted, scripted:key=value,..., random, or a policy spec (hf:PATH, "
+                         "openai:MODEL@URL); give two or more")
+    rt.add_argument("-n", "--games-per-pair", type=_count(1), default=10, help="games per pair of players (10)")
+    rt.add_argument("--split", default="heldout", help="task split the games start from (heldout)")
+    rt.add_argument("--seed", type=int, default=0)
+    rt.set_defaults(func=cmd_rate)
+
     view = sub.add_parser("view", help="build the HTML report of a run or a trajectories file",
                           description="Rebuild report.html from an eval folder's trajectories.jsonl and metrics.json, "
                                       "or build STEP.html beside a training run's rollouts/step_N.jsonl (per-turn "
@@ -342,6 +354,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if result.all_errored:
         print(f"agentgym: error: every episode ended in an error; nothing was measured (see {out})", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from agentgym.ratings import format_table, rate, round_robin
+
+    players: dict[str, Any] = {}
+    for item in args.player:
+        name, eq, spec = item.partition("=")
+        if not eq or not name or not spec:
+            raise ValueError(f"--player takes NAME=SPEC (e.g. minimax=scripted), got {item!r}")
+        if spec.split(":", 1)[0] in ("scripted", "random", "pool"):
+            players[name] = spec
+        else:
+            from agentgym.policies import load_policy
+
+            players[name] = load_policy(spec)
+    matches = round_robin(args.env, players, games_per_pair=args.games_per_pair, split=args.split, seed=args.seed)
+    print(f"{len(matches)} games on {args.env} [{args.split}]")
+    print(format_table(rate(matches)))
     return 0
 
 

@@ -309,3 +309,31 @@ def test_agentgym_train_runs_on_a_game_end_to_end(tmp_path):
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["selfplay/pool_size"] for r in rows] == [2.0, 3.0]  # the start policy, then one snapshot a step
     assert any(k.startswith("credit/baseline/player_") for k in rows[-1])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Eval win / draw / loss and ratings
+# ---------------------------------------------------------------------------------------------------------------------
+def test_eval_reports_win_draw_loss_with_wilson_intervals():
+    from agentgym.evaluation import evaluate, wilson_ci
+    from agentgym.policies.scripted import RandomPolicy
+
+    result = evaluate("agentgym/TicTacToe-v0", RandomPolicy(seed=0), split="heldout")
+    m = result.metrics
+    n = int(m["eval/games"])
+    wins, draws, losses = (round(m[f"eval/{k}_rate"] * n) for k in ("win", "draw", "loss"))
+    assert n == 22 and wins == 0 and wins + draws + losses == n  # minimax never loses; random never wins
+    assert (m["eval/loss_rate_ci_low"], m["eval/loss_rate_ci_high"]) == wilson_ci(losses, n)
+    assert "loss rate" in result.summary()
+
+
+def test_round_robin_ratings_order_players_by_strength():
+    from agentgym.ratings import rate, round_robin
+
+    matches = round_robin("agentgym/TicTacToeMA-v0", {"minimax": "scripted", "noisy": "scripted:random=0.5",
+                                                      "random": "random"}, games_per_pair=10)
+    assert len(matches) == 30 and all(m.finished for m in matches)
+    table = rate(matches)
+    assert [r.name for r in table] == ["minimax", "noisy", "random"]
+    minimax = table[0]
+    assert minimax.losses == 0 and minimax.wins + minimax.draws == 20
