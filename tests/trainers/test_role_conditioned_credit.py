@@ -51,3 +51,17 @@ def test_baselines_survive_save_and_load(tmp_path):
     b.advantages([episode("player_0", 1.0)])
     b.save(str(tmp_path / "state.pt"))
     assert RoleBaselines().load(str(tmp_path / "state.pt")).values == b.values
+
+
+def test_selfplay_config_names_the_fix():
+    from agentgym.trainers.config import ConfigError, config_from_dict
+
+    base = {"env": {"id": "agentgym/KuhnPoker-v0"}, "selfplay": {"pool": "sp"}}
+    with pytest.raises(ConfigError, match='env.kwargs = {opponent = "pool:sp"}'):
+        config_from_dict(base)
+    with pytest.raises(ConfigError, match="use \"inline\" or \"thread\""):
+        config_from_dict({**base, "env": {"id": "agentgym/KuhnPoker-v0", "kwargs": {"opponent": "pool:sp"}},
+                          "rollout": {"executor": "process"}})
+    cfg = config_from_dict({**base, "env": {"id": "agentgym/KuhnPoker-v0", "kwargs": {"opponent": "pool:sp"}},
+                            "credit": {"method": "role_conditioned", "params": {"alpha": 0.9}}})
+    assert cfg.selfplay.pool == "sp" and cfg.credit.params == {"alpha": 0.9}
