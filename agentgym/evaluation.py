@@ -199,9 +199,10 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
         settings = {k: run[k] for k in ("n", "group_size", "max_turns", "history", "executor", "episodes_planned")}
         settings.update(batch_size=batch_size, max_context_tokens=max_context_tokens, window_turns=window_turns,
                         repeat=repeat, generation=run["generation"])
-        manifest.write(out_dir, manifest.build("eval", env_id=env_id, env_kwargs=env_kwargs, split=split,
-                                               task_ids=[t.id for t in tasks], seed=seed, policy=policy_name,
-                                               policy_obj=policy, settings=settings))
+        run_manifest = manifest.build("eval", env_id=env_id, env_kwargs=env_kwargs, split=split,
+                                      task_ids=[t.id for t in tasks], seed=seed, policy=policy_name,
+                                      policy_obj=policy, settings=settings)
+        manifest.write(out_dir, run_manifest)
     elif resume or overwrite:
         raise ValueError("resume and overwrite concern an output folder: pass out_dir (--out)")
     title = f"{policy_name} on {env_id} ({split})"
@@ -223,6 +224,7 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     except BaseException:
         # Ctrl-C, SIGTERM (the CLI turns it into KeyboardInterrupt) or a crash: keep what finished, marked partial.
         if folder is not None:
+            _refresh_policy_identity(out_dir, run_manifest, policy_name, policy)
             done = _in_task_order(previous + played)
             folder.finish(done, eval_metrics(done, seed=seed), partial=True, title=title)
         raise
@@ -233,8 +235,20 @@ def evaluate(env_id: str, policy: Policy, *, split: str = "heldout", n: int | No
     metrics["perf/episodes_per_s"] = len(played) / elapsed if elapsed > 0 else float("inf")
     result = EvalResult(metrics=metrics, trajectories=trajs, out_dir=out_dir)
     if folder is not None:
+        _refresh_policy_identity(out_dir, run_manifest, policy_name, policy)
         result.files = folder.finish(trajs, metrics, partial=False, title=title)
     return result
+
+
+def _refresh_policy_identity(out_dir: str, run_manifest: dict[str, Any], policy_name: str, policy: Policy) -> None:
+    """Rewrite manifest.json's policy entry once the episodes ran: a server names the model it served only in its
+    replies (`server_reported_model`)."""
+    from agentgym import manifest
+
+    identity = {"spec": policy_name, **manifest.model_identity(policy)}
+    if identity != run_manifest["policy"]:
+        run_manifest["policy"] = identity
+        manifest.write(out_dir, run_manifest)
 
 
 def generation_settings(policy: Policy) -> dict[str, Any]:

@@ -123,6 +123,9 @@ def model_identity(policy: Any) -> dict[str, Any]:
         out["model"] = model
     if getattr(policy, "base_url", None):
         out["base_url"] = policy.base_url
+    served = getattr(policy, "served_models", None)
+    if served:  # what the server said it ran, which can differ from the name asked for (aliases, file paths)
+        out["server_reported_model"] = sorted(served)[0] if len(served) == 1 else sorted(served)
     settings = getattr(policy, "generation_settings", None)
     if callable(settings):
         out["generation"] = settings()

@@ -97,12 +97,17 @@ class FakeOpenAIServer:
                 text = None if body["model"] == "silent" else body["messages"][-1]["content"][::-1]
                 choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
                           "logprobs": None}
-                if body.get("logprobs") and text is not None:
+                # "llamacpp" answers as llama-cpp-python 0.3.36's server does: logprobs only when top_logprobs is
+                # set as well, and the model named by its file in the reply whatever the request called it.
+                wants_logprobs = body.get("logprobs") and (body["model"] != "llamacpp"
+                                                           or body.get("top_logprobs") is not None)
+                if wants_logprobs and text is not None:
                     choice["logprobs"] = {"content": [
                         {"token": f"token_id:{ord(ch)}" if body.get("return_tokens_as_token_ids") else ch,
                          "logprob": -0.1 * (i + 1), "bytes": None, "top_logprobs": []}
                         for i, ch in enumerate(text)]}
-                self._send(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                reported = "models/SmolLM2-135M-Instruct.Q4_1.gguf" if body["model"] == "llamacpp" else body["model"]
+                self._send(200, {"id": "cmpl-1", "object": "chat.completion", "created": 0, "model": reported,
                                  "choices": [choice],
                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 

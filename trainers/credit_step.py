@@ -114,7 +114,8 @@ class CreditStep:
         return out, {**self._metrics(groups, scores), **_mean_credit_metrics(results)}
 
     def turn_rewards(self, groups: list[list[Trajectory]]) -> tuple[list[list[float]], dict[str, float]]:
-        """Per-turn rewards of every episode (for GAE); a method that only returns advantages is an error."""
+        """Per-turn rewards of every episode (for GAE); a method that only returns advantages is an error.
+        reward/groups_with_signal is 1.0 when any two episodes of the step scored differently, else 0.0."""
         out: list[list[float]] = []
         results = self.results(groups)
         for g, res in zip(groups, results):
@@ -123,7 +124,11 @@ class CreditStep:
                                   "GAE cannot use; use it with algo.name = \"grpo\" or \"rloo\", or pick a "
                                   "reward-returning method (outcome, gated, turn_level) for PPO")
             out += [list(r) for r in res.rewards]
-        return out, {**self._metrics(groups, [float(sum(r)) for r in out]), **_mean_credit_metrics(results)}
+        # PPO's baseline is its value function, not a group mean: episodes that score differently anywhere in the
+        # step give it something to learn, so the step counts as one group (with rollout.group_size = 1 every
+        # group would otherwise be a singleton and "without signal").
+        step = [[ep for g in groups for ep in g]]
+        return out, {**self._metrics(step, [float(sum(r)) for r in out]), **_mean_credit_metrics(results)}
 
     def after_update(self, episodes: list[Trajectory]) -> dict[str, float]:
         """SPA: fit the progress estimator to this step's episodes (their per-turn hidden states come from the

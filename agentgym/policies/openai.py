@@ -44,8 +44,9 @@ class OpenAIPolicy:
 
     model: the served model name. base_url: e.g. "http://localhost:8000/v1". api_key: this argument, else
     $OPENAI_API_KEY, else "EMPTY" (what local servers accept). create_kwargs go to every request unchanged
-    (temperature, max_tokens (default DEFAULT_MAX_NEW_TOKENS, 64), logprobs=True, extra_body={...}); max_workers bounds concurrent requests, and
-    max_retries / timeout go to the client.
+    (temperature, max_tokens (default DEFAULT_MAX_NEW_TOKENS, 64), logprobs=True (top_logprobs=1 is then added unless
+    given), extra_body={...}); max_workers bounds concurrent requests, and max_retries / timeout go to the client.
+    served_models collects the model names the server reports in its replies.
 
     Completion.text is the reply. When the request asked for logprobs (logprobs=True) the Completion carries them,
     and token ids too when the server names tokens by id: vLLM does with
@@ -65,7 +66,13 @@ class OpenAIPolicy:
         self.base_url = base_url
         # Bounded by default, like every backend: a server asked for no max_tokens may generate until its context ends.
         create_kwargs.setdefault("max_tokens", DEFAULT_MAX_NEW_TOKENS)
+        if create_kwargs.get("logprobs"):
+            # llama-cpp-python's server returns logprobs only when top_logprobs is set too (0.3.36 passes
+            # `logprobs=top_logprobs if logprobs else None` to its sampler); 1 costs little elsewhere.
+            create_kwargs.setdefault("top_logprobs", 1)
         self.create_kwargs = create_kwargs
+        self.served_models: set[str] = set()
+        """The model names the server reported in its replies (`response.model`), for the manifest."""
         self.max_workers = max_workers
         self.client = openai.OpenAI(base_url=base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY",
                                     max_retries=max_retries, timeout=timeout)
@@ -115,6 +122,9 @@ class OpenAIPolicy:
                               f"{_short(repr(response))}") from None
         if not choices:
             raise ServerError(f"server at {self.base_url} returned no choices for model {self.model!r}")
+        reported = getattr(response, "model", None)
+        if isinstance(reported, str) and reported:
+            self.served_models.add(reported)
         choice = choices[0]
         try:
             text = choice.message.content

@@ -181,17 +181,25 @@ def test_sigint_interrupts_even_when_the_shell_started_the_eval_with_sigint_igno
     assert _metrics(out)["run"]["partial"] is True
 
 
-def test_logprobs_from_a_server_are_stored_on_every_turn(tmp_path, server):
+@pytest.mark.parametrize("model", ["tiny", "llamacpp"])
+def test_logprobs_from_a_server_are_stored_on_every_turn(tmp_path, server, model):
     out = tmp_path / "ev"
-    assert main(["eval", ENV, "--policy", f"openai:tiny@{server.base_url}", "-n", "2", "--max-turns", "2",
+    assert main(["eval", ENV, "--policy", f"openai:{model}@{server.base_url}", "-n", "2", "--max-turns", "2",
                  "--logprobs", "--out", str(out)]) == 0
-    assert all(r["body"]["logprobs"] is True and r["body"]["max_tokens"] == 64 for r in server.requests)
+    # top_logprobs goes with logprobs: llama-cpp-python's server ("llamacpp" in the stub) returns none without it
+    assert all(r["body"]["logprobs"] is True and r["body"]["top_logprobs"] == 1 and r["body"]["max_tokens"] == 64
+               for r in server.requests)
     trajs = [json.loads(line) for line in (out / "trajectories.jsonl").read_text().splitlines()]
     turns = [turn for t in trajs for turn in t["turns"]]
     assert len(turns) == 4
     for turn in turns:  # the stub gives -0.1, -0.2, ... per character of its reply
         assert turn["logprobs"] == pytest.approx([-0.1 * (i + 1) for i in range(len(turn["action"]))])
-    assert _metrics(out)["run"]["generation"] == {"max_tokens": 64, "logprobs": True}
+    assert _metrics(out)["run"]["generation"] == {"max_tokens": 64, "logprobs": True, "top_logprobs": 1}
+    # the manifest names the model the server reported serving, beside the name the request used
+    policy = json.loads((out / "manifest.json").read_text())["policy"]
+    assert policy["model"] == model
+    assert policy["server_reported_model"] == ("models/SmolLM2-135M-Instruct.Q4_1.gguf" if model == "llamacpp"
+                                               else "tiny")
 
 
 def test_every_eval_writes_a_manifest_and_like_reruns_it_exactly(tmp_path):

@@ -347,3 +347,22 @@ def test_dispatcher_checks_config_and_inputs():
 def test_config_validation_names_value(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_ppo_signal_counts_the_whole_step_not_singleton_groups():
+    # group_size = 1 (smollm2_ppo_spa): every group is one episode, yet a value baseline learns from the step's
+    # differing scores; GRPO's group-relative count stays per group.
+    from types import SimpleNamespace
+
+    from agentgym.trainers.credit_step import CreditStep
+
+    cfg = SimpleNamespace(credit=SimpleNamespace(method="outcome", params={}))
+    step = CreditStep(SimpleNamespace(cfg=cfg))
+    differing = [[traj([0.0, 1.0], success=True)], [traj([0.0, 0.0])], [traj([0.0, 0.0])]]
+    rewards, metrics = step.turn_rewards(differing)
+    assert rewards == [[0.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+    assert metrics["reward/groups_with_signal"] == 1.0
+    assert step.turn_rewards([[traj([0.0, 1.0], success=True)], [traj([1.0], success=True)]])[1][
+        "reward/groups_with_signal"] == 0.0
+    _, grpo_metrics = step.turn_advantages(differing, estimator="grpo")
+    assert grpo_metrics["reward/groups_with_signal"] == 0.0
