@@ -88,6 +88,37 @@ def render_text_rich(elements: list[Element]) -> str:
     return "".join(f"You have clicked {t}.\n" for t in reversed(clicked)) + out
 
 
+@dataclass(frozen=True)
+class ActionCheck:
+    valid: bool
+    name: str = ""
+    """"search" or "click" when valid."""
+    arg: str = ""
+    """The search words as typed, or the clickable's key (lower-cased)."""
+    feedback: str = ""
+
+
+def check_action(action: str, *, has_search_bar: bool, clickables: list[str], done: bool = False) -> ActionCheck:
+    """Whether `action` can be done on a page with (or without) a search bar and these clickable keys, and why not.
+    The text env checks against its page; the browser env against the live DOM; both give the same feedback."""
+    if done:
+        return ActionCheck(False, feedback="the purchase is done; nothing on this page can be clicked")
+    name, arg = parse_action(action)
+    if name == "search":
+        if not has_search_bar:
+            return ActionCheck(False, feedback="there is no search bar on this page (click[back to search] first)")
+        if arg is None or not arg.strip():
+            return ActionCheck(False, feedback="search needs keywords: search[your words]")
+        return ActionCheck(True, "search", arg)
+    if name == "click":
+        key = (arg or "").lower()
+        if arg is None or key not in clickables or key == "search":
+            shown = ", ".join(sorted(k for k in set(clickables) if k != "search")) or "none"
+            return ActionCheck(False, feedback=f"{arg!r} is not clickable here; the clickables are: {shown}")
+        return ActionCheck(True, "click", key)
+    return ActionCheck(False, feedback="actions are search[keywords] or click[a clickable on the page]")
+
+
 @dataclass
 class Session:
     """One shopper's state on the site: the goal, the current page and what was chosen."""
@@ -120,25 +151,15 @@ class Session:
     # -- actions ------------------------------------------------------------------------------------------------------
     def act(self, action: str) -> tuple[bool, str]:
         """Apply one action. Returns (valid, feedback); an invalid action changes nothing."""
-        if self.done:
-            return False, "the purchase is done; nothing on this page can be clicked"
-        name, arg = parse_action(action)
-        if name == "search":
-            if not self.has_search_bar:
-                return False, "there is no search bar on this page (click[back to search] first)"
-            if arg is None or not arg.strip():
-                return False, "search needs keywords: search[your words]"
-            self._search(arg.lower().split(" "), 1)
-            return True, ""
-        if name == "click":
-            key = (arg or "").lower()
-            clickables = self.clickables
-            if arg is None or key not in clickables or key == "search":
-                shown = ", ".join(sorted(k for k in clickables if k != "search")) or "none"
-                return False, f"{arg!r} is not clickable here; the clickables are: {shown}"
-            self._click(key, clickables[key])
-            return True, ""
-        return False, "actions are search[keywords] or click[a clickable on the page]"
+        check = check_action(action, has_search_bar=self.has_search_bar, clickables=list(self.clickables),
+                             done=self.done)
+        if not check.valid:
+            return False, check.feedback
+        if check.name == "search":
+            self._search(check.arg.lower().split(" "), 1)
+        else:
+            self._click(check.arg, self.clickables[check.arg])
+        return True, ""
 
     def _search(self, keywords: list[str], page_num: int) -> None:
         self.keywords = keywords
