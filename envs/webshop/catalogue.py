@@ -184,8 +184,7 @@ class _Generator:
             b = brand if same_brand else rng.choice(self.brands)
             aud = audience if same_brand else rng.choice(t.audiences)
             distractors.append(self.product(t, b, list(new_attrs or attrs), new_options or target_options,
-                                            new_price if new_price is not None else round(rng.uniform(lo, hi), 2)
-                                            if not same_brand else price, aud))
+                                            price if new_price is None else new_price, aud))
 
         unused = [a for a in t.attributes if a not in attrs]
         for g_attr in goal_attrs:  # one goal attribute replaced
