@@ -87,6 +87,33 @@ class _Site:
                 f.close()
 
 
+_LOCAL = threading.local()
+"""Playwright's sync API allows one driver per thread: the envs of a thread share it (reference-counted), each with
+its own browser."""
+
+
+def _acquire_playwright():
+    if getattr(_LOCAL, "pw", None) is None:
+        before = {pid for pid, _ in _descendants(os.getpid())}
+        _LOCAL.pw = require("playwright.sync_api").sync_playwright().start()
+        _LOCAL.refs = 0
+        _LOCAL.driver_pids = [pid for pid, _ in _descendants(os.getpid()) if pid not in before]
+    _LOCAL.refs += 1
+    return _LOCAL.pw
+
+
+def _release_playwright() -> None:
+    if getattr(_LOCAL, "pw", None) is None:
+        return
+    _LOCAL.refs -= 1
+    if _LOCAL.refs <= 0:
+        try:
+            _LOCAL.pw.stop()
+        except Exception:
+            pass  # the driver is already gone
+        _LOCAL.pw, _LOCAL.driver_pids = None, []
+
+
 def _stop_all(state: dict) -> None:
     """Close the context, browser, Playwright driver and site of an env (also run when the env is collected)."""
     for name in ("context", "browser"):
@@ -96,12 +123,9 @@ def _stop_all(state: dict) -> None:
                 obj.close()
             except Exception:
                 pass  # already gone (crashed or killed): nothing left to close
-    pw = state.pop("playwright", None)
-    if pw is not None:
-        try:
-            pw.stop()
-        except Exception:
-            pass
+    state.pop("browser_pids", None)
+    if state.pop("playwright", None) is not None:
+        _release_playwright()
     site = state.pop("site", None)
     if site is not None:
         site.stop()
@@ -225,12 +249,17 @@ class WebShopBrowserEnv(AgentEnv):
         browser = self._state.get("browser")
         if browser is not None and browser.is_connected():
             return browser
-        _stop_all({k: self._state.pop(k) for k in ("context", "browser", "playwright") if k in self._state})
-        pw = require("playwright.sync_api").sync_playwright().start()
+        _stop_all({k: self._state.pop(k) for k in ("context", "browser", "playwright", "browser_pids")
+                   if k in self._state})
+        pw = _acquire_playwright()
         self._state["playwright"] = pw
+        before = {pid for d in _LOCAL.driver_pids for pid, _ in _descendants(d)}
         self._state["browser"] = pw.chromium.launch(executable_path=self.chromium, headless=True,
                                                     args=["--no-sandbox", "--disable-gpu",
                                                           "--disable-dev-shm-usage"])
+        # this env's browser processes (several envs of a thread share one Playwright driver)
+        self._state["browser_pids"] = [pid for d in _LOCAL.driver_pids for pid, _ in _descendants(d)
+                                       if pid not in before]
         return self._state["browser"]
 
     def process_ids(self) -> dict[str, list[int]]:
@@ -239,11 +268,10 @@ class WebShopBrowserEnv(AgentEnv):
         site = self._state.get("site")
         if site is not None and site.alive():
             out["site"].append(site.pid)
-        for pid, cmd in _descendants(os.getpid()):
-            if "chrom" in cmd:
-                out["browser"].append(pid)
-            elif "playwright" in cmd or "node" in cmd.split(" ")[0]:
-                out["driver"].append(pid)
+        if "playwright" in self._state:
+            out["driver"] = [pid for pid in _LOCAL.driver_pids if _alive(pid)]
+            launched = [pid for pid in self._state.get("browser_pids", []) if _alive(pid)]
+            out["browser"] = sorted(set(launched) | {p for root in launched for p, _ in _descendants(root)})
         return out
 
     def _fail(self, what: str, e: BaseException) -> WebShopBrowserError:
@@ -353,6 +381,14 @@ class WebShopBrowserEnv(AgentEnv):
         _stop_all(self._state)
         self._page = None
         super().close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _descendants(root: int) -> list[tuple[int, str]]:

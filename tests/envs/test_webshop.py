@@ -220,8 +220,9 @@ def test_random_policy_is_far_below_the_oracle(env):
     results = [play(env, t, random_choice(rng, env)) for t in env.tasks("heldout") + env.tasks("heldout_category")]
     success = sum(info["success"] for _, info in results) / len(results)
     score = 100 * sum(r for r, _ in results) / len(results)
-    # measured: success 0.0 (0/123), score 8.1: most episodes never buy within 15 turns
-    assert success <= 0.05 and score < 20, (success, score)
+    # measured: success 0/123, score 18.5 (47 of 123 episodes buy something within 15 turns; a random item of the
+    # right type often earns partial credit), against the oracle's 123/123 and 100
+    assert success <= 0.05 and score < 25, (success, score)
 
 
 def test_check_env_and_registry():
