@@ -41,7 +41,9 @@ _READ_PAGE_JS = """() => {
               owner.dataset.key : null, !!(owner && owner.dataset.selected === '1')]);
   }
   const keys = Array.from(document.querySelectorAll('[data-key]')).map(e => e.dataset.key);
-  return {elements: out, keys: keys, search: !!document.querySelector('#search_input')};
+  const state = document.getElementById('session-state');
+  return {elements: out, keys: keys, search: !!document.querySelector('#search_input'),
+          state: state ? JSON.parse(state.textContent) : null};
 }"""
 
 
@@ -152,8 +154,8 @@ class WebShopBrowserEnv(AgentEnv):
         or a name that is not on the page, changes nothing: the same feedback as WebShop-v0, valid_action=False.
 
     Reward:
-        The same as WebShop-v0, computed by the site's engine on click[buy now] (read back from the site's state
-        endpoint, as are info["progress"] and info["reward_info"]).
+        The same as WebShop-v0, computed by the site's engine on click[buy now]; the env reads it, info["progress"]
+        and info["reward_info"] from the session-state JSON block every page carries (a script, not page text).
 
     Episode end:
         Terminated by click[buy now]; truncated at max_turns (15).
@@ -337,11 +339,11 @@ class WebShopBrowserEnv(AgentEnv):
                            success=bool(st["done"]) and reward == 1.0, progress=float(st["progress"]), info=info)
 
     def _read(self) -> None:
-        """Read the page (text, clickables, search box) and the session's state from the site."""
+        """Read the page: its visible text, clickables, search box, and the session state the site put in it."""
         self._view = self._page.evaluate(_READ_PAGE_JS)
-        url = f"{self.site_url}/api/s/{self._session_id}/state"
-        with urllib.request.urlopen(url, timeout=self.timeout_ms / 1000) as r:
-            self._server_state = json.loads(r.read())
+        if self._view.get("state") is None:  # not one of the shop's pages (the site is down: an error page)
+            raise WebShopBrowserError(f"the browser shows no shop page at {self._page.url!r}; the site is down")
+        self._server_state = self._view["state"]
 
     def _elements(self) -> list[Element]:
         return [Element(kind, text, key, selected) for kind, text, key, selected in self._view["elements"]]

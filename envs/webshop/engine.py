@@ -18,6 +18,7 @@ HTML, so the text env, the site and the browser env show the same strings.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -98,7 +99,8 @@ class ActionCheck:
     feedback: str = ""
 
 
-def check_action(action: str, *, has_search_bar: bool, clickables: list[str], done: bool = False) -> ActionCheck:
+def check_action(action: str, *, has_search_bar: bool, clickables: Collection[str], done: bool = False
+                 ) -> ActionCheck:
     """Whether `action` can be done on a page with (or without) a search bar and these clickable keys, and why not.
     The text env checks against its page; the browser env against the live DOM; both give the same feedback."""
     if done:
@@ -138,7 +140,10 @@ class Session:
     visited: set[str] = field(default_factory=set)
     reward: R.Reward | None = None
     _elements: list[Element] | None = None
+    _clickables: dict[str, Element] | None = None
     _progress_cache: dict[tuple, float] = field(default_factory=dict)
+    _page_cache: dict[tuple, list[Element]] = field(default_factory=dict)
+    _text_cache: dict[tuple, tuple[list[Element], str]] = field(default_factory=dict)
 
     @property
     def goal(self) -> dict[str, Any]:
@@ -151,7 +156,7 @@ class Session:
     # -- actions ------------------------------------------------------------------------------------------------------
     def act(self, action: str) -> tuple[bool, str]:
         """Apply one action. Returns (valid, feedback); an invalid action changes nothing."""
-        check = check_action(action, has_search_bar=self.has_search_bar, clickables=list(self.clickables),
+        check = check_action(action, has_search_bar=self.has_search_bar, clickables=self.clickables,
                              done=self.done)
         if not check.valid:
             return False, check.feedback
@@ -199,6 +204,7 @@ class Session:
     def _go(self, page: PageName) -> None:
         self.page = page
         self._elements = None
+        self._clickables = None
 
     # -- what is shown ------------------------------------------------------------------------------------------------
     @property
@@ -208,23 +214,42 @@ class Session:
     @property
     def elements(self) -> list[Element]:
         if self._elements is None:
-            self._elements = self._build()
+            # pages are revisited often (back and forth between an item and its sub-pages): build each once
+            key = (self.page, self.page_num, self.asin, self.sub_page, tuple(self.options.items()), len(self.visited),
+                   tuple(self.keywords))
+            cached = self._page_cache.get(key)
+            if cached is None:
+                if len(self._page_cache) > 512:
+                    self._page_cache.clear()
+                cached = self._page_cache[key] = self._build()
+            self._elements = cached
         return self._elements
+
+    def _text_of(self, elements: list[Element], rich: bool) -> str:
+        key = (id(elements), rich)
+        text = self._text_cache.get(key)
+        if text is None or text[0] is not elements:
+            if len(self._text_cache) > 1024:
+                self._text_cache.clear()
+            text = self._text_cache[key] = (elements, render_text_rich(elements) if rich else render_text(elements))
+        return text[1]
 
     @property
     def clickables(self) -> dict[str, Element]:
         """Clickable key -> element; later ones win on a clash, as in WebShop's text_to_clickable."""
-        return {e.key: e for e in self.elements if e.key is not None}
+        if self._clickables is None:
+            self._clickables = {e.key: e for e in self.elements if e.key is not None}
+        return self._clickables
 
     def admissible_actions(self) -> list[str]:
         actions = [SEARCH_TEMPLATE] if self.has_search_bar else []
         return actions + [f"click[{k}]" for k in self.clickables if k != "search"]
 
     def text(self) -> str:
-        return render_text(self.elements)
+        return self._text_of(self.elements, False)
 
     def text_rich(self) -> str:
-        return render_text_rich(self.elements)
+        return self._text_of(self.elements, True)
 
     def progress(self) -> float:
         """The reward of buying the current item with the chosen options now; 0 off item pages; the reward once

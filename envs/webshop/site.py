@@ -12,13 +12,15 @@ string data-kind, so the browser env reads the same strings the text env shows.
 Routes: GET / (a new session on a random goal), POST /api/sessions {"goal": i, "session_id": optional} -> the
 session's URL, GET /s/<id> (its page; ?goal=i creates it), POST /s/<id>/act (form field action = "click[...]" or
 "search[...]"), POST /s/<id>/search (field search_query), GET /s/<id>/act?action=..., GET /api/s/<id>/state (page,
-done, reward and its terms, progress), GET /healthz.
+done, reward and its terms, progress; every page also carries it in a <script id="session-state"> JSON block, which
+is not page text), GET /healthz.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import random
 import secrets
@@ -55,8 +57,18 @@ def render_html(session_id: str, s: Session) -> str:
     for i, e in enumerate(s.elements):
         parts.append(_element_html(base, i, e))
     body = "\n".join(parts)
+    # the session's state for the env (not visible: scripts are not page text), so a step needs one request only
+    state = json.dumps(session_state(s)).replace("</", "<\\/")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>WebShop</title><style>{_STYLE}</style>"
-            f"</head><body data-page='{s.page}'>\n{body}\n</body></html>")
+            f"</head><body data-page='{s.page}'>\n{body}\n"
+            f"<script type='application/json' id='session-state'>{state}</script>\n</body></html>")
+
+
+def session_state(s: Session) -> dict[str, Any]:
+    """What the env reads besides the page: where it is, whether it is done, the reward and the progress."""
+    return {"page": s.page, "done": s.done, "progress": s.progress(), "reward": s.reward.total if s.reward else 0.0,
+            "reward_info": s.reward.as_dict() if s.reward else None, "goal": s.goal_index,
+            "last_valid": getattr(s, "last_valid", True), "text": s.text()}
 
 
 def _element_html(base: str, i: int, e: Element) -> str:
@@ -184,10 +196,7 @@ def create_app(catalogue: str = "1k", catalogue_seed: int = 0, data_dir: str | N
             return {"error": f"no session {sid}"}, 404
         s, lock = got
         with lock:
-            return {"page": s.page, "done": s.done, "progress": s.progress(),
-                    "reward": s.reward.total if s.reward else 0.0,
-                    "reward_info": s.reward.as_dict() if s.reward else None, "goal": s.goal_index,
-                    "last_valid": getattr(s, "last_valid", True), "text": s.text()}
+            return session_state(s)
 
     return app
 

@@ -33,17 +33,59 @@ def browser():
     env.close()
 
 
-def test_close_of_the_last_env_stops_the_playwright_driver():
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killed_browser_is_an_error_then_restarted_and_close_leaves_nothing(text_env):
     env = WebShopBrowserEnv()
     try:
-        env.reset(seed=0)
-        ids = env.process_ids()
-        assert ids["driver"] and ids["browser"] and ids["site"]
+        task = text_env.tasks("heldout")[1]
+        env.reset(options={"task": task})
+        before = env.process_ids()
+        assert before["site"] and before["browser"] and before["driver"]
+        env.step(env.oracle_action())
+        for pid in before["browser"]:  # the browser dies mid-episode
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.5)
+        with pytest.raises(WebShopBrowserError, match="failed"):
+            env.step(env.oracle_action())
+        time.sleep(0.5)
+        # the browser and the site are stopped (the Playwright driver is shared by this thread's envs)
+        assert not any(_alive(p) for p in before["browser"] + before["site"])
+        obs, info = env.reset(options={"task": task})  # restarted: a fresh browser and site
+        after = env.process_ids()
+        assert after["browser"] and not set(after["browser"]) & set(before["browser"])
+        while True:
+            obs, r, te, tr, info = env.step(env.oracle_action())
+            if te or tr:
+                break
+        assert info["success"]
+        # the site dies mid-episode: the same, an error, then a fresh site on the next reset
+        env.reset(options={"task": task})
+        site = env.process_ids()["site"]
+        os.kill(site[0], signal.SIGKILL)
+        time.sleep(0.3)
+        with pytest.raises(WebShopBrowserError, match="failed"):
+            env.step(env.oracle_action())
+        env.reset(options={"task": task})
+        assert env.process_ids()["site"] and env.process_ids()["site"] != site
     finally:
+        ids = env.process_ids()
+        pids = ids["site"] + ids["browser"]
         env.close()
     time.sleep(0.5)
-    # the first browser env of this module's thread: closing it stops the Playwright driver too
-    assert not any(_alive(p) for p in ids["site"] + ids["browser"] + ids["driver"])
+    assert pids and not any(_alive(p) for p in pids)  # the site and every browser process are gone
+    assert env.process_ids() == {"site": [], "driver": [], "browser": []}
+    # this is the module's first browser env (the shared fixture starts later), so close() stopped the driver too
+    assert ids["driver"] and not any(_alive(p) for p in ids["driver"])
 
 
 def _both(browser, text_env, task, choose):
@@ -125,47 +167,3 @@ def test_site_keeps_32_concurrent_sessions_apart(browser):
         instruction = browser.catalogue.goals[goal]["instruction_text"]
         assert state["goal"] == goal and state["page"] == "results"
         assert state["text"].startswith(f"Instruction: [SEP] {instruction} [SEP] Back to Search [SEP] Page 1 (")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def test_killed_browser_is_an_error_then_restarted_and_close_leaves_nothing(text_env):
-    env = WebShopBrowserEnv()
-    try:
-        task = text_env.tasks("heldout")[1]
-        env.reset(options={"task": task})
-        before = env.process_ids()
-        assert before["site"] and before["browser"] and before["driver"]
-        env.step(env.oracle_action())
-        for pid in before["browser"]:  # the browser dies mid-episode
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.5)
-        with pytest.raises(WebShopBrowserError, match="failed"):
-            env.step(env.oracle_action())
-        time.sleep(0.5)
-        # the browser and the site are stopped (the Playwright driver is shared by this thread's envs)
-        assert not any(_alive(p) for p in before["browser"] + before["site"])
-        obs, info = env.reset(options={"task": task})  # restarted: a fresh browser and site
-        after = env.process_ids()
-        assert after["browser"] and not set(after["browser"]) & set(before["browser"])
-        while True:
-            obs, r, te, tr, info = env.step(env.oracle_action())
-            if te or tr:
-                break
-        assert info["success"]
-    finally:
-        ids = env.process_ids()
-        pids = ids["site"] + ids["browser"]
-        env.close()
-    time.sleep(0.5)
-    assert pids and not any(_alive(p) for p in pids)  # the site and every browser process are gone
-    assert env.process_ids() == {"site": [], "driver": [], "browser": []}
