@@ -87,11 +87,17 @@ def text_mode(catalogue: str) -> dict:
     values = [a for a in info["admissible_actions"] if a not in ("click[back to search]", "click[< prev]")][:2]
     loop = ["click[features]", "click[< prev]", values[0], "click[nothing]", values[1], "click[reviews]",
             "click[< prev]"]
-    n, t = 0, time.perf_counter()
-    while time.perf_counter() - t < 2.0:
-        long.step(loop[n % len(loop)])
-        n += 1
-    out["click_steps_per_s"] = round(n / (time.perf_counter() - t), 1)
+    # the best of 5 windows of 0.4 s: on a shared machine the others measure the scheduler as much as the env
+    rates = []
+    n = 0
+    for _ in range(5):
+        k, t = 0, time.perf_counter()
+        while time.perf_counter() - t < 0.4:
+            long.step(loop[n % len(loop)])
+            n, k = n + 1, k + 1
+        rates.append(k / (time.perf_counter() - t))
+    out["click_steps_per_s"] = round(max(rates), 1)
+    out["click_steps_per_s_median_window"] = round(statistics.median(rates), 1)
     t = time.perf_counter()
     for i in range(200):
         env.reset(seed=i)

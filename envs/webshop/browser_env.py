@@ -7,8 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
-import urllib.error
 import urllib.request
 import weakref
 from typing import Any
@@ -58,15 +58,29 @@ class _Site:
     def __init__(self, args: list[str]) -> None:
         cmd = [sys.executable, "-m", "agentgym.envs.webshop.site", "--host", "127.0.0.1", "--port", "0",
                "--parent-pid", str(os.getpid()), *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # stderr to a file and stdout drained by a thread: a pipe nobody reads would block the server once full
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        first = threading.Event()
         line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(SERVER_START_TIMEOUT_S)
+
+        def drain() -> None:
+            for i, text in enumerate(self.proc.stdout):
+                if i == 0:
+                    line.append(text)
+                    first.set()
+            first.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        first.wait(SERVER_START_TIMEOUT_S)
         if not line or not line[0].startswith("serving on "):
-            err = self.proc.stderr.read() if self.proc.poll() is not None else "(no answer in time)"
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait(5)
+            self.log.seek(0)
+            err = self.log.read()[-2000:] or "(no answer in time)"
             self.stop()
-            raise WebShopBrowserError(f"the WebShop site did not start: {err[-2000:]}")
+            raise WebShopBrowserError(f"the WebShop site did not start: {err}")
         self.url = line[0].split("serving on ", 1)[1].strip()
 
     @property
@@ -84,9 +98,7 @@ class _Site:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        for f in (self.proc.stdout, self.proc.stderr):
-            if f:
-                f.close()
+        self.log.close()
 
 
 _LOCAL = threading.local()

@@ -167,3 +167,15 @@ def test_site_keeps_32_concurrent_sessions_apart(browser):
         instruction = browser.catalogue.goals[goal]["instruction_text"]
         assert state["goal"] == goal and state["page"] == "results"
         assert state["text"].startswith(f"Instruction: [SEP] {instruction} [SEP] Back to Search [SEP] Page 1 (")
+
+
+@pytest.mark.slow
+def test_screenshot_observations(text_env):
+    env = WebShopBrowserEnv(screenshot=True, viewport=(800, 600))
+    try:
+        obs, info = env.reset(options={"task": text_env.tasks("heldout")[0]})
+        assert set(obs) == {"text", "images"} and obs["images"][0].shape == (600, 800, 3)
+        assert obs["text"].startswith("WebShop [SEP] Instruction: [SEP] ")
+        assert env.observation_space.contains(obs)
+    finally:
+        env.close()
