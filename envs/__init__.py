@@ -25,6 +25,16 @@ register(
     "agentgym.envs.textworld.env:TextWorldEnv",
     description="Microsoft TextWorld games made offline with tw-make (extra: textworld).",
 )
+register(
+    "agentgym/WebShop-v0",
+    "agentgym.envs.webshop.env:WebShopEnv",
+    description="WebShop in text mode: search, pick options, buy; WebShop's reward (extra: web).",
+)
+register(
+    "agentgym/WebShopBrowser-v0",
+    "agentgym.envs.webshop.browser_env:WebShopBrowserEnv",
+    description="WebShop as a local site driven by headless Chromium through Playwright (extra: web).",
+)
 
 import agentgym.envs.games  # noqa: E402,F401  (registers the games; imports no game module)
 

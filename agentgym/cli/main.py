@@ -177,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument("run_dir", metavar="PATH", help="a folder written by `agentgym eval --out`, or a .jsonl file")
     view.set_defaults(func=cmd_view)
 
+    importlib.import_module("agentgym.cli.webshop").register(sub)  # argparse only; the site loads when it runs
+
     # Training commands live with the trainers; they need the `train` extra (torch, transformers).
     for name in ("train", "demo"):
         try:
