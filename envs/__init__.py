@@ -25,6 +25,12 @@ register(
     "agentgym.envs.textworld.env:TextWorldEnv",
     description="Microsoft TextWorld games made offline with tw-make (extra: textworld).",
 )
+register(
+    "agentgym/GUIGrounding-v0",
+    "agentgym.envs.gui.grounding.env:GUIGroundingEnv",
+    description="Point at the element an instruction names on a Chromium-rendered screen (ScreenSpot; GUI-G2 "
+                "rewards; extra: gui).",
+)
 
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""
