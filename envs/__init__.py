@@ -31,6 +31,17 @@ register(
     description="Point at the element an instruction names on a Chromium-rendered screen (ScreenSpot; GUI-G2 "
                 "rewards; extra: gui).",
 )
+for _task in ("choose-list", "click-button", "click-button-sequence", "click-checkboxes", "click-collapsible-nodelay",
+              "click-color", "click-dialog", "click-dialog-2", "click-link", "click-option", "click-tab", "click-tab-2",
+              "click-test", "click-test-2", "click-widget", "enter-password", "enter-text", "enter-text-2",
+              "focus-text", "focus-text-2", "login-user", "unicode-test", "use-autocomplete-nodelay"):
+    # the list is agentgym.envs.gui.miniwob.tasks.TASKS, written out so that importing this module imports no env
+    register(
+        f"agentgym/MiniWoB-{_task}-v0",
+        "agentgym.envs.gui.miniwob.env:MiniWoBEnv",
+        description=f"MiniWoB++ {_task}: the benchmark's own page in Chromium, its own reward (extra: gui).",
+        kwargs={"task": _task},
+    )
 
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""
