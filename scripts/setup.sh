@@ -36,4 +36,17 @@ pip install -c constraints.txt -e ".[${extras}]"
 if [[ "$fetch_model" == 1 ]]; then
     scripts/fetch_smollm2.sh
 fi
+if [[ "$fetch_model" == 1 ]]; then
+    # GUI envs (extra gui): Debian's Chromium and fonts for Playwright (Playwright's own browser download is not
+    # used), and MiniWoB++'s task pages from the miniwob wheel, downloaded without installing it (it pins a
+    # gymnasium that clashes with nle's).
+    if ! command -v chromium >/dev/null || ! dpkg -s fonts-dejavu-core fonts-liberation >/dev/null 2>&1; then
+        sudo_=""; [[ "$(id -u)" != 0 ]] && sudo_="sudo"
+        $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq chromium fonts-dejavu-core fonts-liberation >/dev/null
+    fi
+    miniwob_dir="${AGENTGYM_CACHE:-$HOME/.cache/agentgym}/miniwob"
+    if [[ ! -f "$miniwob_dir/miniwob-1.1.0-py3-none-any.whl" ]]; then
+        pip download --no-deps "miniwob==1.1.0" -d "$miniwob_dir"
+    fi
+fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"
