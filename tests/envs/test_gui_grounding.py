@@ -212,3 +212,17 @@ def test_check_env_and_make(cache):
         assert obs["images"][0].dtype == np.uint8 and info["task_id"].startswith("gui-grounding/train/")
     finally:
         e.close()
+
+
+def test_cdp_screenshot_has_playwrights_pixels(cache):
+    from agentgym.types import decode_png
+
+    r = ScreenRenderer(cache)
+    try:
+        spec = gtasks.screen_spec("heldout", 1)
+        screen, pixels = r.render(spec)
+        page = r._page(spec.viewport, spec.scale)
+        assert (decode_png(page.screenshot(type="png")) == pixels).all()
+        assert pixels.shape[:2] == (screen.size[1], screen.size[0])
+    finally:
+        r.close()
