@@ -77,3 +77,52 @@ def test_rollout_to_batch_logprobs_match_and_grpo_moves_vision_and_language_weig
     changed = {n for n, p in model.named_parameters() if not torch.equal(p.detach(), before[n])}
     assert any(n.startswith("model.visual.") for n in changed), sorted(changed)[:5]
     assert any(n.startswith("model.language_model.") for n in changed)
+
+
+def test_vllm_policy_sends_images_as_multi_modal_data(tiny, monkeypatch):
+    """Against a stand-in `vllm` module (no GPU here): the request carries the expanded ids and the images."""
+    import sys
+    import types
+
+    from agentgym.policies.base import Conversation
+    from agentgym.policies.vllm import VLLMPolicy
+
+    model, tok, vision = tiny
+    seen = []
+
+    class LLM:
+        def get_tokenizer(self):
+            return tok
+
+        def generate(self, prompts, params, use_tqdm=True):
+            seen.extend(prompts)
+            ids = tok.encode("click(1, 2)", add_special_tokens=False) + [tok.convert_tokens_to_ids("<|im_end|>")]
+            out = types.SimpleNamespace(text="click(1, 2)", token_ids=ids, finish_reason="stop",
+                                        logprobs=[{t: types.SimpleNamespace(logprob=-0.5)} for t in ids])
+            return [types.SimpleNamespace(outputs=[out]) for _ in prompts]
+
+    class SamplingParams(types.SimpleNamespace):
+        def __init__(self, **kw):
+            super().__init__(**{"logprobs": None, "stop_token_ids": None, "seed": None, "max_tokens": 8, **kw})
+
+        def clone(self):
+            return SamplingParams(**vars(self))
+
+    vllm = types.ModuleType("vllm")
+    vllm.LLM, vllm.SamplingParams = LLM, SamplingParams
+    inputs = types.ModuleType("vllm.inputs")
+    inputs.TokensPrompt = lambda prompt_token_ids: {"prompt_token_ids": prompt_token_ids}
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    monkeypatch.setitem(sys.modules, "vllm.inputs", inputs)
+
+    policy = VLLMPolicy(LLM(), vision=vision)
+    a, b = Image(np.zeros((60, 90, 3), dtype=np.uint8)), Image(np.full((80, 80, 3), 200, dtype=np.uint8))
+    msgs = [Message("user", [ImagePart(a), TextPart("first")]), Message("assistant", "click(1, 2)"),
+            Message("user", [ImagePart(b), TextPart("second")])]
+    out = policy.act([Conversation(messages=msgs, seed=0), Conversation(messages=msgs[:1], seed=1)])
+    assert out[0].text == "click(1, 2)" and out[0].logprobs[0] == -0.5
+    first, second = seen
+    assert [np.asarray(im).shape for im in first["multi_modal_data"]["image"]] == [(60, 90, 3), (80, 80, 3)]
+    assert first["prompt_token_ids"].count(vision.image_token_id) == vision.count(a) + vision.count(b)
+    assert len(second["multi_modal_data"]["image"]) == 1
+    assert second["prompt_token_ids"] == HFPolicy(model, tok, vision=vision).chat.start_ids(msgs[:1])
