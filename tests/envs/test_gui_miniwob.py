@@ -79,7 +79,7 @@ SAMPLE = ("click-checkboxes", "login-user", "choose-list", "use-autocomplete-nod
 def test_oracle_solves_a_heldout_sample(name):
     env = MiniWoBEnv(task=name, observation="text")
     try:
-        for task in env.suite.split("heldout")[:2]:
+        for task in env.suite.split("heldout")[:1]:  # all 20 seeds of every task: the slow test below
             total, info, turns = _oracle_episode(env, task)
             assert info["success"] and total == 1.0, (task.id, info)
     finally:
@@ -98,7 +98,7 @@ def test_oracle_solves_every_task_on_20_heldout_seeds(name):
 
 
 def test_random_policy_is_far_below_the_oracle():
-    env = MiniWoBEnv(task="click-checkboxes", observation="text")
+    env = MiniWoBEnv(task="enter-password", observation="text")  # typing needed: random clicks cannot solve it
     rng = random.Random(0)
     try:
         wins = 0
@@ -109,8 +109,8 @@ def test_random_policy_is_far_below_the_oracle():
                 if term or trunc:
                     break
             wins += info["success"]
-        # measured: 0/6 (random clicks on listed elements, 10 turns)
-        assert wins <= 1
+        # measured: 0/6 (random clicks on listed elements, 10 turns); docs/benchmarks/gui.md has every task
+        assert wins == 0
     finally:
         env.close()
 
@@ -135,6 +135,7 @@ def test_browser_crash_is_an_error_then_a_fresh_browser_and_close_leaves_nothing
     env = MiniWoBEnv(task="enter-text", observation="text")
     env.reset(options={"task": env.suite.split("train")[0]})
     browser = env.browser
+    assert browser._users == 1  # the env is the browser's only user, so its close() must end it
     first = browser.chromium_pids()
     assert first
     for pid in first:
@@ -158,7 +159,7 @@ def test_browser_crash_is_an_error_then_a_fresh_browser_and_close_leaves_nothing
 def test_envs_share_one_warm_browser_per_worker():
     a, b = MiniWoBEnv(task="click-test", observation="text"), MiniWoBEnv(task="focus-text", observation="text")
     try:
-        assert a.browser is b.browser
+        assert a.browser is b.browser and a.browser._users == 2
         a.reset(options={"task": a.suite.split("train")[0]})
         b.reset(options={"task": b.suite.split("train")[0]})
         assert a._context is not b._context  # a fresh context per episode

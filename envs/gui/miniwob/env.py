@@ -18,7 +18,8 @@ VIEWPORT = {"width": 160, "height": 210}
 """MiniWoB++'s task area: the 160 x 50 query above the 160 x 160 area."""
 SCALE = 2.0
 """Device scale factor of the screenshot: 320 x 420 pixels."""
-ACTION_TIMEOUT_MS = 2000
+ACTION_TIMEOUT_MS = 5000
+"""How long an action may wait for its element (Playwright's actionability checks): long enough for a loaded machine."""
 
 
 class MiniWoBEnv(AgentEnv):
@@ -42,7 +43,7 @@ class MiniWoBEnv(AgentEnv):
     Actions:
         click[ID], type[ID][TEXT], select[ID][OPTION], click(X, Y) (screenshot pixels), scroll[up|down], key[KEY]
         (miniwob.actions has the grammar). An action that does not parse, names no element, or that the browser
-        cannot perform within 2 s returns feedback with info["valid_action"] = False; the page is unchanged.
+        cannot perform within 5 s returns feedback with info["valid_action"] = False; the page is unchanged.
 
     Reward:
         The page's own: when the page ends the episode (WOB_DONE_GLOBAL), reward = 1.0 if its raw reward
