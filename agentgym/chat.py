@@ -45,6 +45,10 @@ def _as_dicts(messages: Sequence[Message | Mapping[str, Any]]) -> list[dict[str,
     return [m.to_dict() if isinstance(m, Message) else dict(m) for m in messages]
 
 
+def _images(messages: Sequence[Message | Mapping[str, Any]]) -> list[Any]:
+    return [im for m in messages if isinstance(m, Message) for im in m.images]
+
+
 class ChatTokenizer:
     """A transformers tokenizer with a chat template, seen as start ids, completions and env deltas.
 
@@ -52,13 +56,16 @@ class ChatTokenizer:
     template writes right after an assistant message's content (<|im_end|> for ChatML, <|eot_id|> for Llama 3).
     """
 
-    def __init__(self, tokenizer: Any, *, end_of_turn: str | None = None):
+    def __init__(self, tokenizer: Any, *, end_of_turn: str | None = None, vision: Any = None):
         if getattr(tokenizer, "chat_template", None) is None:
             raise ValueError(
                 f"tokenizer {type(tokenizer).__name__} (name_or_path={getattr(tokenizer, 'name_or_path', None)!r}) "
                 "has no chat_template; set tokenizer.chat_template to a Jinja template (see agentgym.tiny for examples)"
             )
         self.tokenizer = tokenizer
+        self.vision = vision
+        """agentgym.vision.ImageTokens for vision-language models: each image's placeholder token is expanded to the
+        number of tokens the image takes. None: images are left as the template writes them."""
         eot = end_of_turn if end_of_turn is not None else self._find_end_of_turn()
         self.end_of_turn = eot
         self.end_of_turn_ids: list[int] = self.encode(eot)
@@ -72,14 +79,16 @@ class ChatTokenizer:
             _as_dicts(messages), tokenize=False, add_generation_prompt=add_generation_prompt
         )
 
-    def encode(self, text: str) -> list[int]:
+    def encode(self, text: str, images: Sequence[Any] = ()) -> list[int]:
         """Token ids of `text` with no BOS/EOS added (the template writes its own special tokens), like
-        apply_chat_template(tokenize=True) does."""
+        apply_chat_template(tokenize=True) does. With `vision` and images, each image token is first expanded."""
+        if self.vision is not None and images:
+            text = self.vision.expand(text, images)
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def start_ids(self, messages: Sequence[Message | Mapping[str, Any]]) -> list[int]:
         """The template applied to `messages` with the generation prompt, as ids (the first turn's prompt)."""
-        return self.encode(self.render(messages, add_generation_prompt=True))
+        return self.encode(self.render(messages, add_generation_prompt=True), _images(messages))
 
     def delta_ids(self, new_messages: Sequence[Message | Mapping[str, Any]], *, completion_ended: bool = True) -> list[int]:
         """The env's reply as a token delta that follows an assistant turn's end-of-turn token.
@@ -92,13 +101,14 @@ class ChatTokenizer:
         stand_in = [Message("user", _STAND_IN_USER), Message("assistant", _STAND_IN_ASSISTANT)]
         full_text = self.render(stand_in + list(new_messages), add_generation_prompt=True)
         cut = self._cut_after_stand_in(stand_in, full_text)
-        full_ids = self.encode(full_text)
+        images = _images(new_messages)  # the stand-in has none: every image token after the cut is theirs
+        full_ids = self.encode(full_text, images)
         head_ids = self.encode(full_text[:cut])
         if full_ids[: len(head_ids)] == head_ids:
             delta = full_ids[len(head_ids):]
         else:
             # The tokens of the rendering do not split at the cut; tokenise the delta text alone (see module doc).
-            delta = self.encode(full_text[cut:])
+            delta = self.encode(full_text[cut:], images)
         return (list(self.end_of_turn_ids) if not completion_ended else []) + delta
 
     def ends_turn(self, token_ids: Sequence[int]) -> bool:

@@ -458,6 +458,9 @@ def _chat_for(policy: Policy) -> Any:
         return None
     from agentgym.chat import ChatTokenizer
 
+    chat = getattr(policy, "chat", None)
+    if isinstance(chat, ChatTokenizer) and chat.tokenizer is tok:
+        return chat  # the policy's own (a vision-language policy's expands image tokens)
     return tok if isinstance(tok, ChatTokenizer) else ChatTokenizer(tok)
 
 

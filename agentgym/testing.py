@@ -61,9 +61,9 @@ def check_env(env: gym.Env | str | Callable[[], gym.Env], *, n_random_actions: i
     fresh instance). Returns the report; raises EnvCheckError listing every problem unless raise_on_error=False.
     """
     factory = _factory(env)
-    name = env if isinstance(env, str) else type(_unwrap(env if isinstance(env, gym.Env) else factory())).__name__
-    report = CheckReport(env=str(name))
     first = env if isinstance(env, gym.Env) else factory()
+    name = env if isinstance(env, str) else type(_unwrap(first)).__name__
+    report = CheckReport(env=str(name))
     checks: list[tuple[str, Callable[[], None]]] = [
         ("gymnasium's env checker", lambda: _gymnasium_checker(first, report)),
         ("task suite and splits", lambda: _check_suite(first, report)),
@@ -74,14 +74,21 @@ def check_env(env: gym.Env | str | Callable[[], gym.Env], *, n_random_actions: i
         ("turn limit is truncation", lambda: _check_turn_limit(first, report, seed)),
         (f"oracle solves {n_oracle_tasks} task(s) per split", lambda: _check_oracle(first, report, n_oracle_tasks)),
     ]
-    for title, fn in checks:
-        before = len(report.problems)
-        try:
-            fn()
-        except Exception as e:  # a check that crashes is itself a finding about the env
-            report.problems.append(f"{title}: raised {type(e).__name__}: {e}\n{_short_tb()}")
-        if len(report.problems) == before:
-            report.passed.append(title)
+    try:
+        for title, fn in checks:
+            before = len(report.problems)
+            try:
+                fn()
+            except Exception as e:  # a check that crashes is itself a finding about the env
+                report.problems.append(f"{title}: raised {type(e).__name__}: {e}\n{_short_tb()}")
+            if len(report.problems) == before:
+                report.passed.append(title)
+    finally:
+        if first is not env:  # an env check_env made itself (from an id or a factory) is closed: browsers and
+            try:              # subprocesses it started must not outlive the check
+                first.close()
+            except Exception as e:
+                report.warnings.append(f"close() raised {type(e).__name__}: {e}")
     if raise_on_error and not report.ok:
         raise EnvCheckError(str(report))
     return report

@@ -35,6 +35,23 @@ register(
     "agentgym.envs.webshop.browser_env:WebShopBrowserEnv",
     description="WebShop as a local site driven by headless Chromium through Playwright (extra: web).",
 )
+register(
+    "agentgym/GUIGrounding-v0",
+    "agentgym.envs.gui.grounding.env:GUIGroundingEnv",
+    description="Point at the element an instruction names on a Chromium-rendered screen (ScreenSpot; GUI-G2 "
+                "rewards; extra: gui).",
+)
+for _task in ("choose-list", "click-button", "click-button-sequence", "click-checkboxes", "click-collapsible-nodelay",
+              "click-color", "click-dialog", "click-dialog-2", "click-link", "click-option", "click-tab", "click-tab-2",
+              "click-test", "click-test-2", "click-widget", "enter-password", "enter-text", "enter-text-2",
+              "focus-text", "focus-text-2", "login-user", "unicode-test", "use-autocomplete-nodelay"):
+    # the list is agentgym.envs.gui.miniwob.tasks.TASKS, written out so that importing this module imports no env
+    register(
+        f"agentgym/MiniWoB-{_task}-v0",
+        "agentgym.envs.gui.miniwob.env:MiniWoBEnv",
+        description=f"MiniWoB++ {_task}: the benchmark's own page in Chromium, its own reward (extra: gui).",
+        kwargs={"task": _task},
+    )
 
 import agentgym.envs.games  # noqa: E402,F401  (registers the games; imports no game module)
 

@@ -37,24 +37,28 @@ pip install -c constraints.txt -e ".[${extras}]"
 if [[ "$fetch_model" == 1 ]]; then
     scripts/fetch_smollm2.sh
 fi
-# games (envs/games): the chess scripted player is Debian's Stockfish, which the --dev tests drive.
-if [[ "$fetch_model" == 1 ]] && ! command -v stockfish >/dev/null && [[ ! -x /usr/games/stockfish ]]; then
-    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stockfish >/dev/null
-    else
-        echo "setup.sh: the chess tests need Stockfish: sudo apt-get install stockfish" >&2
-    fi
-fi
-# WebShop's browser env and its tests drive Debian's Chromium through Playwright (Playwright's own browser download
-# is not used). Installed only with --dev, and only when missing, so a second run is quick.
-if [[ "$fetch_model" == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
-    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+if [[ "$fetch_model" == 1 ]]; then
+    # Debian packages the --dev tests drive, installed with apt-get only when missing (a second run skips this):
+    #   stockfish                                    games: the chess scripted player
+    #   chromium fonts-dejavu-core fonts-liberation  webshop's browser env, gui screens and MiniWoB++ (Playwright
+    #                                                drives Debian's Chromium; its own browser download is not used)
+    apt_needed=()
+    command -v stockfish >/dev/null || [[ -x /usr/games/stockfish ]] || apt_needed+=(stockfish)
+    command -v chromium >/dev/null || apt_needed+=(chromium)
+    for pkg in fonts-dejavu-core fonts-liberation; do dpkg -s "$pkg" >/dev/null 2>&1 || apt_needed+=("$pkg"); done
+    if (( ${#apt_needed[@]} )); then
+        sudo_=""; [[ "$(id -u)" != 0 ]] && sudo_="sudo"
         for try in 1 2 3 4 5; do  # another apt-get may hold the dpkg lock for a while
-            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) && break
+            ($sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq \
+                "${apt_needed[@]}" >/dev/null) && break
             sleep 20
         done
     fi
-    command -v chromium >/dev/null 2>&1 || echo "setup.sh: chromium is missing (apt-get install chromium as root);" \
-        "the WebShopBrowser-v0 tests need it" >&2
+    # MiniWoB++'s task pages from the miniwob wheel, downloaded without installing it (it pins a gymnasium that
+    # clashes with nle's).
+    miniwob_dir="${AGENTGYM_CACHE:-$HOME/.cache/agentgym}/miniwob"
+    if [[ ! -f "$miniwob_dir/miniwob-1.1.0-py3-none-any.whl" ]]; then
+        pip download --no-deps "miniwob==1.1.0" -d "$miniwob_dir"
+    fi
 fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"

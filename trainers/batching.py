@@ -10,7 +10,7 @@ same layout (column 0, which has no prefix, is 0), so losses.py can multiply the
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
 
@@ -55,6 +55,11 @@ class Batch:
     """Logprobs under the frozen reference model (KL penalty)."""
     layout: list[RowLayout] | None = None
     """Which episode and turns each row holds (make_batch fills it)."""
+    pixel_rows: list[dict[str, torch.Tensor] | None] | None = None
+    """Vision-language models: per row, the pixel inputs of the images its tokens hold (None for a row without
+    images); forward() concatenates them in row order, as the image tokens appear in the batch."""
+    image_token_id: int | None = None
+    """The image placeholder token (with pixel_rows): M-RoPE reads which positions are image tokens."""
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -68,11 +73,24 @@ class Batch:
         length = int(self.attention_mask[start:end].sum(dim=1).max().item())
         kw = {name: (getattr(self, name)[start:end, :length] if getattr(self, name) is not None else None)
               for name in _TENSORS}
-        return Batch(**kw, layout=self.layout[start:end] if self.layout is not None else None)
+        return Batch(**kw, layout=self.layout[start:end] if self.layout is not None else None,
+                     pixel_rows=self.pixel_rows[start:end] if self.pixel_rows is not None else None,
+                     image_token_id=self.image_token_id)
 
     def to(self, device: torch.device) -> Batch:
-        return replace(self, **{name: getattr(self, name).to(device) for name in _TENSORS
-                                if getattr(self, name) is not None})
+        pixel_rows = None if self.pixel_rows is None else [
+            None if p is None else {k: v.to(device) for k, v in p.items()} for p in self.pixel_rows]
+        return replace(self, pixel_rows=pixel_rows, **{name: getattr(self, name).to(device) for name in _TENSORS
+                                                       if getattr(self, name) is not None})
+
+    def pixel_inputs(self) -> dict[str, torch.Tensor]:
+        """The batch's pixel inputs for the model's forward (empty without images)."""
+        rows = [p for p in (self.pixel_rows or []) if p is not None]
+        if not rows:
+            return {}
+        out = {k: torch.cat([p[k] for p in rows], dim=0) for k in rows[0]}
+        out["mm_token_type_ids"] = (self.input_ids == self.image_token_id).long()  # 1 = image token, 0 = text
+        return out
 
     def turn_means(self, values: torch.Tensor, num_turns: Sequence[int]) -> list[list[float]]:
         """Per episode, per turn: the mean of `values` ([B, L], like this batch) over the turn's completion tokens
@@ -87,12 +105,14 @@ class Batch:
 
 
 def make_batch(trajectories: Sequence[Trajectory], turn_advantages: Sequence[Sequence[float]] | None = None, *,
-               pad_id: int, use_logprobs: bool = True, with_final: bool = False) -> Batch:
+               pad_id: int, use_logprobs: bool = True, with_final: bool = False, vision: Any = None) -> Batch:
     """Pad the trajectories' token rows into a Batch, each turn's advantage on every token of its completion.
 
     turn_advantages: one list per trajectory, one number per turn (None: all 0, as SFT and PPO before GAE use it).
     use_logprobs=False (SFT, oracle trajectories) leaves old_logprobs at 0. with_final: lay out the final state of
-    episodes a limit cut (Trajectory.token_rows(with_final=True)), so its value can be read (PPO).
+    episodes a limit cut (Trajectory.token_rows(with_final=True)), so its value can be read (PPO). vision
+    (agentgym.vision.ImageTokens): attach each row's pixel inputs, from the images of the observations its turns
+    were prompted with (and the final observation's, for a row that ends in it).
     """
     if not trajectories:
         raise ValueError("make_batch got no trajectories (every episode of the step was dropped?)")
@@ -100,6 +120,7 @@ def make_batch(trajectories: Sequence[Trajectory], turn_advantages: Sequence[Seq
         raise ValueError(f"got advantages for {len(turn_advantages)} trajectories, but {len(trajectories)} "
                          "trajectories")
     rows, layout = [], []
+    pixel_rows: list[dict[str, torch.Tensor] | None] = []
     for e, traj in enumerate(trajectories):
         if turn_advantages is not None and len(turn_advantages[e]) != traj.num_turns:
             raise ValueError(f"got {len(turn_advantages[e])} per-turn advantages for trajectory {e} of "
@@ -109,6 +130,11 @@ def make_batch(trajectories: Sequence[Trajectory], turn_advantages: Sequence[Seq
                 row.require_logprobs(traj.task_id)
             rows.append(row)
             layout.append(RowLayout(e, tuple(row.spans), tuple(row.turns), row.ends_in_final_state))
+            if vision is not None:
+                images = [im for t in row.turns for im in traj.turns[t].images]
+                if row.ends_in_final_state:
+                    images += list(traj.final_images)
+                pixel_rows.append(vision.pixel_inputs(images) if images else None)
     ids, attn = right_pad([r.ids for r in rows], pad_id)
     mask = torch.zeros(ids.shape)
     old = torch.zeros(ids.shape)
@@ -122,4 +148,5 @@ def make_batch(trajectories: Sequence[Trajectory], turn_advantages: Sequence[Seq
             for turn, (a, b) in zip(where.turns, where.spans):
                 adv[i, a:b] = float(turn_advantages[where.episode][turn])
     return Batch(input_ids=ids, attention_mask=attn, loss_mask=mask, old_logprobs=old, advantages=adv,
-                 layout=layout)
+                 layout=layout, pixel_rows=pixel_rows if vision is not None else None,
+                 image_token_id=vision.image_token_id if vision is not None else None)

@@ -30,7 +30,7 @@ class ForwardOut:
 def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool = False) -> ForwardOut:
     """One forward pass of the training model on a batch, shifted so that position i scores token i."""
     out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, output_hidden_states=hidden,
-                use_cache=False)
+                use_cache=False, **batch.pixel_inputs())
     logits = out.logits[:, :-1].float() / temperature
     lp = logprobs_from_logits(logits, batch.input_ids[:, 1:])
     # Logprobs and logits of token i come from position i - 1, and so does the state before token i (hidden).

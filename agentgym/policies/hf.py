@@ -27,11 +27,15 @@ class HFPolicy:
     logits and takes the argmax, which samples exactly from softmax(logits / temperature) while one batched forward
     pass still serves every episode. So an episode's tokens do not depend on which episodes share its batch. A
     conversation without a seed (direct use outside a rollout) gets a stream keyed by (seed, call, row).
+
+    Vision-language models: pass `vision` (agentgym.vision.ImageTokens for the model's image processor). Prompt ids
+    then hold each image's expanded placeholder tokens, and generate() gets the pixel inputs of every image in each
+    conversation's messages, in order (Qwen2-VL's pixel_values / image_grid_thw).
     """
 
     def __init__(self, model: Any, tokenizer: Any, *, max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
                  temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0, do_sample: bool = True, batch_size: int | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, vision: Any = None):
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
         if do_sample and temperature <= 0:
@@ -40,7 +44,8 @@ class HFPolicy:
             raise ValueError(f"batch_size must be >= 1 or None (all conversations in one batch), got {batch_size}")
         self.model = model.eval()
         self.tokenizer = tokenizer
-        self.chat = ChatTokenizer(tokenizer)
+        self.vision = vision
+        self.chat = ChatTokenizer(tokenizer, vision=vision)
         self.max_new_tokens = max_new_tokens
         self.temperature = temperature if do_sample else 1.0
         self.top_p = top_p
@@ -116,9 +121,17 @@ class HFPolicy:
             processors.append(_PerRowGumbel(keys, width=width, temperature=self.temperature, top_k=self.top_k,
                                             top_p=self.top_p))
         self._calls += 1
+        pixels = {}
+        if self.vision is not None:
+            from agentgym.vision import message_images
+
+            images = [im for c in convs for im in message_images(c.messages)]
+            if images:  # in row order, as the image tokens appear in the batch
+                pixels = {k: v.to(device) for k, v in self.vision.pixel_inputs(images).items()}
+                pixels["mm_token_type_ids"] = (input_ids == self.vision.image_token_id).long()  # for M-RoPE
         with torch.inference_mode():
             result = self.model.generate(input_ids=input_ids, attention_mask=attention_mask, generation_config=config,
-                                         logits_processor=processors)
+                                         logits_processor=processors, **pixels)
             new_tokens = result.sequences[:, width:]
             # Raw logits of each step (before temperature / top-k / top-p / noise), one [batch, vocab] per step.
             logprobs = torch.stack([

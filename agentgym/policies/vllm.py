@@ -34,9 +34,13 @@ class VLLMPolicy:
     Logprobs are whatever vLLM reports for the sampled token: by default vLLM reports them from the raw model
     distribution (before temperature); set `logprobs_mode` in llm_kwargs (vLLM >= 0.10.2) to get processed ones
     matching a trainer that divides logits by the temperature.
+
+    Vision-language models: pass `vision` (agentgym.vision.ImageTokens). Prompt ids then hold each image's expanded
+    placeholder tokens, and each request carries its conversation's images, in order, as
+    `multi_modal_data={"image": [PIL images]}` (vLLM matches them to the placeholders).
     """
 
-    def __init__(self, model: Any, sampling_params: Any = None, **llm_kwargs: Any):
+    def __init__(self, model: Any, sampling_params: Any = None, *, vision: Any = None, **llm_kwargs: Any):
         vllm = _import_vllm()
         self._vllm = vllm
         if isinstance(model, str):
@@ -47,7 +51,8 @@ class VLLMPolicy:
                                 "model name; got a ready LLM")
             self.llm = model
         self.tokenizer = self.llm.get_tokenizer()
-        self.chat = ChatTokenizer(self.tokenizer)
+        self.vision = vision
+        self.chat = ChatTokenizer(self.tokenizer, vision=vision)
         params = sampling_params if sampling_params is not None else vllm.SamplingParams(temperature=1.0,
                                                                                           max_tokens=DEFAULT_MAX_NEW_TOKENS)
         # Our changes go on a copy: the caller's SamplingParams may be shared with other engines.
@@ -69,8 +74,19 @@ class VLLMPolicy:
     def act(self, conversations: Sequence[Conversation]) -> list[Completion]:
         from vllm.inputs import TokensPrompt
 
-        prompts = [TokensPrompt(prompt_token_ids=c.prompt_ids if c.prompt_ids is not None
-                                else self.chat.start_ids(c.messages)) for c in conversations]
+        prompts = []
+        for c in conversations:
+            prompt = TokensPrompt(prompt_token_ids=c.prompt_ids if c.prompt_ids is not None
+                                  else self.chat.start_ids(c.messages))
+            if self.vision is not None:
+                from PIL import Image as PILImage
+
+                from agentgym.vision import message_images
+
+                images = message_images(c.messages)
+                if images:
+                    prompt["multi_modal_data"] = {"image": [PILImage.fromarray(im.array) for im in images]}
+            prompts.append(prompt)
         params = [self._params_for(c) for c in conversations]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         return [self._completion(o.outputs[0]) for o in outputs]

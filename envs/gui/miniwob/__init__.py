@@ -1,0 +1,1 @@
+"""MiniWoB++ in a real Chromium: the benchmark's own task pages from the `miniwob` wheel, BrowserGym's protocol."""
