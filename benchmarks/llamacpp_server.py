@@ -89,7 +89,7 @@ def run_one(args: argparse.Namespace, concurrency: int, work: Path) -> dict:
     trajs = [json.loads(line) for line in (out / "trajectories.jsonl").read_text().splitlines() if line.strip()]
     turns = sum(len(t["turns"]) for t in trajs)
     with_logprobs = sum(1 for t in trajs for turn in t["turns"] if turn.get("logprobs"))
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     return {"concurrency": concurrency, "episodes": len(trajs), "turns": turns, "wall_s": round(wall, 1),
             "turns_per_s": round(turns / wall, 3), "prompt_tokens_reread": reread, "prompt_tokens_cached": cached,
             "turns_with_logprobs": with_logprobs, "success_rate": metrics["eval/success_rate"],
