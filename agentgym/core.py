@@ -14,7 +14,7 @@ answer where the task has one.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,17 +306,7 @@ class AgentEnv(gym.Env):
         return text
 
     def _pick_task(self, options: dict[str, Any]) -> Task:
-        task = options.get("task")
-        if isinstance(task, Task):
-            return task
-        if isinstance(task, str):
-            return self.suite.get(task)
-        if task is not None:
-            raise TypeError(f"options['task'] must be a task id (str) or a Task, got {type(task).__name__}")
-        tasks = self.tasks(options.get("split", self.default_split))
-        if not tasks:
-            raise ValueError(f"split {options.get('split', self.default_split)!r} of {self.suite.name!r} is empty")
-        return tasks[int(self.np_random.integers(len(tasks)))]
+        return pick_task(self.suite, options, self.default_split, self.np_random, tasks_of=self.tasks)
 
     def _info(self, *, valid_action: bool, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         assert self.task is not None
@@ -332,3 +322,21 @@ class AgentEnv(gym.Env):
         """The tasks of `split` this env instance plays: a plain reset samples from them and `agentgym eval` takes
         them in order. Envs with constructor filters (a difficulty level, say) override this."""
         return self.suite.split(split)
+
+
+def pick_task(suite: TaskSuite, options: dict[str, Any], default_split: str, rng: np.random.Generator, *,
+              tasks_of: Callable[[str], list[Task]] | None = None) -> Task:
+    """The task a reset plays: options["task"] (a Task, or an id in `suite`), else one drawn with `rng` from
+    options["split"] (default `default_split`). tasks_of: the env's own split filter (AgentEnv.tasks)."""
+    task = options.get("task")
+    if isinstance(task, Task):
+        return task
+    if isinstance(task, str):
+        return suite.get(task)
+    if task is not None:
+        raise TypeError(f"options['task'] must be a task id (str) or a Task, got {type(task).__name__}")
+    split = options.get("split", default_split)
+    tasks = (tasks_of or suite.split)(split)
+    if not tasks:
+        raise ValueError(f"split {split!r} of {suite.name!r} is empty")
+    return tasks[int(rng.integers(len(tasks)))]

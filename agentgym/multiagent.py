@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from agentgym.core import AgentEnv, StepOutcome, Task, TaskSuite, UnicodeText, text_space
+from agentgym.core import AgentEnv, StepOutcome, Task, TaskSuite, UnicodeText, pick_task, text_space
 
 try:
     from pettingzoo import AECEnv
@@ -270,15 +270,7 @@ class TextGame(AECEnv):
 
     # -- helpers --------------------------------------------------------------------------------------------------------
     def _pick_task(self, options: dict[str, Any]) -> Task:
-        task = options.get("task")
-        if isinstance(task, Task):
-            return task
-        if isinstance(task, str):
-            return self.suite.get(task)
-        if task is not None:
-            raise TypeError(f"options['task'] must be a task id (str) or a Task, got {type(task).__name__}")
-        tasks = self.suite.split(options.get("split", self.default_split))
-        return tasks[int(self._rng.integers(len(tasks)))]
+        return pick_task(self.suite, options, self.default_split, self._rng)
 
     def outcome(self, agent: str) -> str | None:
         if self._payoff is None:
