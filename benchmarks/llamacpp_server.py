@@ -42,7 +42,8 @@ def free_port() -> int:
 def start_server(python: str, gguf: Path, port: int, n_ctx: int, threads: int, log: Path) -> subprocess.Popen:
     cmd = [python, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
            "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--seed", "0", "--model_alias", "smollm2"]
-    proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    with log.open("w") as out:  # the server keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
