@@ -9,6 +9,7 @@ game's main loop (the env reports the question and that it was cancelled).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 DIRECTIONS = {"north": "k", "east": "l", "south": "j", "west": "h", "northeast": "u", "southeast": "n",
@@ -64,9 +65,9 @@ Extended commands (#pray, #loot, ...) use their Meta-key forms, as NLE's action 
 MINIHACK_NAVIGATION = tuple(DIRECTIONS)
 """MiniHack's navigation action set: the eight compass moves."""
 MINIHACK_KEYROOM = (*DIRECTIONS, "pickup", "apply")
-MINIHACK_CORRIDOR = (*DIRECTIONS, "search")
-"""Corridor adds search to MiniHack's moves: one door in eight is secret in NetHack, and without search those levels
-cannot be solved."""
+MINIHACK_CORRIDOR = (*DIRECTIONS, "search", "kick")
+"""Corridor adds search and kick to MiniHack's moves: NetHack makes one door in eight secret and some locked, and
+without search (and a kick for a locked door) those levels cannot be solved."""
 """MiniHack's KeyRoom action set: moves, pick up, apply (here with its arguments: apply <letter> <direction> y)."""
 
 
@@ -84,6 +85,11 @@ def _keys_of(text: str) -> tuple[int, ...]:
     return tuple(ord(c) for c in text)
 
 
+@functools.lru_cache(maxsize=16)
+def _longest_first(allowed: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(allowed, key=len, reverse=True))  # "far north" before "north"
+
+
 def parse(reply: str, allowed: tuple[str, ...]) -> Parsed:
     """Parse the first line of a reply into the keys of one of the `allowed` command names.
 
@@ -96,8 +102,7 @@ def parse(reply: str, allowed: tuple[str, ...]) -> Parsed:
     lower = line.lower()
     if lower in DIRECTION_ALIASES and DIRECTION_ALIASES[lower] in allowed:
         lower = line = DIRECTION_ALIASES[lower]
-    name = next((n for n in sorted(allowed, key=len, reverse=True)
-                 if lower == n or lower.startswith(n + " ")), None)
+    name = next((n for n in _longest_first(allowed) if lower == n or lower.startswith(n + " ")), None)
     if name is None:
         return Parsed(None, problem=f"Unknown action {line[:60]!r}")
     keys = list(_keys_of(NETHACK_COMMANDS[name][0]))

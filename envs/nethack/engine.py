@@ -39,11 +39,15 @@ nethack = _Lazy("nle.nethack")
 """`nle.nethack`: glyph offsets, actions, permonst/objclass tables."""
 
 
+_MINIHACK = _Lazy("minihack")
+_NLE_ENVS = _Lazy("nle.env")
+
+
 def minihack() -> ModuleType:
     """Import MiniHack (registers its gymnasium envs)."""
-    return _Lazy("minihack")._load()
+    return _MINIHACK._load()
 
 
 def nle_envs() -> ModuleType:
     """Import NLE's gymnasium envs (registers NetHackScore-v0 and the others)."""
-    return _Lazy("nle.env")._load()
+    return _NLE_ENVS._load()

@@ -63,6 +63,10 @@ class _NetHackLanguageEnv(AgentEnv):
 
         gym_id, kwargs, des = self._engine_spec(task)
         if self._engine is None:
+            if gym_id.startswith("MiniHack"):
+                # MiniHack's own observation dict is not read (the env reads NLE's arrays); asking it for the
+                # bottom line only spares it cropping and padding four arrays on every step
+                kwargs = {"observation_keys": ("blstats",), **kwargs}
             self._engine = gym.make(gym_id, actions=KEYS, allow_all_modes=True, allow_all_yn_questions=True,
                                     savedir=None, save_ttyrec_every=0, fix_moon_phase=True, **kwargs)
             self._u = self._engine.unwrapped
@@ -107,12 +111,12 @@ class _NetHackLanguageEnv(AgentEnv):
             for _ in range(MAX_AUTO_KEYS):
                 internal = self._raw("internal") if "internal" in self._index else None
                 tty = self._raw("tty_chars")
+                more, menu = L.screen_state(tty)
+                more = more or (internal is not None and bool(internal[3]))
+                asking = internal is not None and bool(internal[1] or internal[2])
+                if not (more or menu or asking):
+                    break
                 text = L.tty_message(tty)
-                screen = bytes(tty[:3].reshape(-1)).decode("latin-1")
-                more = "--More--" in screen or (internal is not None and internal[3])
-                menu = "(end)" in screen or any(L._is_page_marker(bytes(r).decode("latin-1").strip())
-                                                for r in tty[:24])
-                asking = internal is not None and (internal[1] or internal[2])
                 if more:
                     key = MORE
                 elif menu or asking:

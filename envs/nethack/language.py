@@ -14,6 +14,8 @@ context on small models; it carries the same numbers.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -95,6 +97,17 @@ def _join(directions: Sequence[str]) -> str:
     return ", ".join(directions[:-1]) + ", and " + directions[-1]
 
 
+def _offset_words() -> tuple[list[list[str]], list[list[str]]]:
+    """(distance, direction) words for every screen offset, indexed [dy + ROWS][dx + COLS] with dy in screen rows
+    (down is positive), built once: BALROG's screen_distance_direction_lookup."""
+    dist = [[distance_bucket(max(abs(dx), abs(dy))) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
+    dirs = [[direction_word(dx, -dy) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
+    return dist, dirs
+
+
+_DIST, _DIRS = _offset_words()
+
+
 def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
     """(name, distance, direction) for everything BALROG describes around the hero at screen column x, row y."""
     from agentgym.envs.nethack.glyphs import glyph_tables
@@ -102,29 +115,35 @@ def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
     names, everywhere, on_rays, blocks = glyph_tables()
     found: list[tuple[str, str, str]] = []
     rows, cols = np.nonzero(everywhere[glyphs])
-    for r, c in zip(rows.tolist(), cols.tolist()):
+    values = glyphs[rows, cols].tolist()
+    for r, c, g in zip(rows.tolist(), cols.tolist(), values):
         if r == y and c == x:
             continue  # the hero
-        dx, dy = c - x, y - r
-        found.append((names[glyphs[r, c]], distance_bucket(max(abs(dx), abs(dy))), direction_word(dx, dy)))
+        found.append((names[g], _DIST[r - y + ROWS][c - x + COLS], _DIRS[r - y + ROWS][c - x + COLS]))
+    h, w = glyphs.shape
+    # only the 17 x 19 window around the hero is on a ray; reading it as lists beats indexing numpy per square
+    top, left = max(0, y - RAY_LENGTH), max(0, x - RAY_LENGTH)
+    window = glyphs[top:y + RAY_LENGTH + 1, left:x + RAY_LENGTH + 1].tolist()
     for sx, sy in RAYS:
         for k in range(1, RAY_LENGTH + 1):
             c, r = x + sx * k, y + sy * k
-            if not (0 <= c < glyphs.shape[1] and 0 <= r < glyphs.shape[0]):
+            if not (0 <= c < w and 0 <= r < h):
                 break
-            g = int(glyphs[r, c])
+            g = window[r - top][c - left]
             if on_rays[g]:
-                found.append((names[g], distance_bucket(k), direction_word(sx * k, -sy * k)))
+                found.append((names[g], _DIST[sy * k + ROWS][sx * k + COLS], _DIRS[sy * k + ROWS][sx * k + COLS]))
                 if blocks[g]:
                     break
     return found
 
 
+_RANK = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for w in DIRECTION_ORDER)}
+
+
 def describe_sightings(found: Sequence[tuple[str, str, str]]) -> list[str]:
     """BALROG's order and merging: sorted far to near and clockwise from north; same name and distance merged, the
     name made plural for a direction that holds several of them."""
-    rank = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for w in DIRECTION_ORDER)}
-    ordered = sorted(found, key=lambda t: rank[(t[1], t[2])])  # sorted() is stable: screen order within a key
+    ordered = sorted(found, key=lambda t: _RANK[(t[1], t[2])])  # sorted() is stable: screen order within a key
     groups: dict[tuple[str, str], list[str]] = {}
     for name, distance, direction in ordered:
         groups.setdefault((name, distance), []).append(direction)
@@ -147,13 +166,27 @@ def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
     return describe_sightings(sightings(glyphs, x, y))
 
 
+_PAGE = re.compile(rb"\(\d+ of \d+\)")
+
+
+def screen_state(tty_chars: np.ndarray) -> tuple[bool, bool]:
+    """(a --More-- is showing, a menu or text window is showing: "(end)" or "(n of m)")."""
+    raw = np.asarray(tty_chars).tobytes()
+    return b"--More--" in raw, b"(end)" in raw or _PAGE.search(raw) is not None
+
+
 def tty_message(tty_chars: np.ndarray) -> str:
     """The message on the screen, including multi-line menus and pages: rows from the top down to the one showing
     --More--, (end) or (n of m); a plain message is the top row alone. --More-- itself is dropped."""
-    rows = [bytes(r).decode("latin-1") for r in np.asarray(tty_chars)]
-    first = rows[0].strip()
+    tty = np.asarray(tty_chars)
+    first_row = bytes(tty[0]).decode("latin-1")
+    first = first_row.strip()
     if not first:
         return ""
+    more, window = screen_state(tty)
+    if not (more or window):  # the common case: a one-line message
+        return first
+    rows = [bytes(r).decode("latin-1") for r in tty]
     indent = len(rows[0]) - len(rows[0].lstrip(" "))
     out = []
     for row in rows:
@@ -183,13 +216,22 @@ def stats_line(blstats: np.ndarray) -> str:
 
 def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
     """"a: a +1 long sword (weapon in hand)" for every item, in NetHack's inventory order."""
+    return list(_inventory(np.asarray(inv_letters).tobytes(), np.asarray(inv_strs).tobytes(),
+                           np.asarray(inv_strs).shape[1]))
+
+
+@functools.lru_cache(maxsize=256)
+def _inventory(letters: bytes, strs: bytes, width: int) -> tuple[str, ...]:
+    # the inventory changes rarely: decode each distinct one once
+    inv_letters = np.frombuffer(letters, dtype=np.uint8)
+    inv_strs = np.frombuffer(strs, dtype=np.uint8).reshape(-1, width)
     lines = []
     for letter, raw in zip(np.asarray(inv_letters).tolist(), np.asarray(inv_strs)):
         if letter == 0:
             break
         text = bytes(raw).split(b"\0", 1)[0].decode("latin-1")
         lines.append(f"{chr(letter)}: {text}")
-    return lines
+    return tuple(lines)
 
 
 def ascii_map(tty_chars: np.ndarray) -> str:

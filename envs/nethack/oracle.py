@@ -146,6 +146,7 @@ class Planner:
         # the hero's own glyph hides the square it stands on: remember doors, so as not to leave one diagonally
         self.doors |= {(int(x), int(y)) for y, x in zip(*np.nonzero(np.isin(cls, (3, 5))))}
         cls[here[1], here[0]] = 5 if here in self.doors else 1  # the hero stands on walkable ground
+        self.locked = {d for d in self.locked if cls[d[1], d[0]] == 3}  # a kicked-in door is no longer locked
         stairs = {(int(x), int(y)) for y, x in zip(*np.nonzero(glyphs == nethack.GLYPH_CMAP_OFF + G.S_DNSTAIR))}
         if stairs:
             self.downstairs = next(iter(stairs))
@@ -170,6 +171,8 @@ class Planner:
             if target is not None and before == here:
                 if "locked" in msg:
                     self.locked.add(target)
+                elif "WHAMM" in msg:
+                    pass  # kicked a locked door that held: kick again
                 elif "unlock" in msg or "opens" in msg or "door" in msg.lower() or "boulder" in msg:
                     pass  # the door opened or moved: try again
                 else:
@@ -184,7 +187,14 @@ class Planner:
         return move
 
     def _navigate(self, view, cls: np.ndarray, here: tuple[int, int], stairs: set[tuple[int, int]]) -> str:
-        for goals in (stairs, self._frontier(cls)):
+        # closed doors (a secret door once found shows as one) are opened by walking into them
+        doors = {(int(x), int(y)) for y, x in zip(*np.nonzero(cls == 3))} - self.locked - self.blocked
+        if self.task == "Corridor":
+            for move, dx, dy in STEPS[:4]:
+                if (here[0] + dx, here[1] + dy) in self.locked:
+                    self.last = (here, (here[0] + dx, here[1] + dy))
+                    return f"kick {move}"
+        for goals in (stairs, self._frontier(cls), doors):
             if goals:
                 path = self._path(cls, here, goals)
                 if path:
