@@ -213,7 +213,11 @@ class Planner:
             if self.searched.get((x, y), 0) >= SEARCHES_PER_SQUARE:
                 continue
             around = cls[max(0, y - 1):y + 2, max(0, x - 1):x + 2]
-            if np.isin(around, (1, 5)).sum() <= 2:
+            ny, nx = np.nonzero(np.isin(around, (1, 5, 3)))
+            neighbours = [(int(a), int(b)) for a, b in zip(nx, ny) if (a, b) != (x - max(0, x - 1), y - max(0, y - 1))]
+            # a dead end: at most two open neighbours, and those touch each other (a corridor's end or corner)
+            if len(neighbours) <= 1 or (len(neighbours) == 2 and max(abs(neighbours[0][0] - neighbours[1][0]),
+                                                                     abs(neighbours[0][1] - neighbours[1][1])) <= 1):
                 dead_ends.add((x, y))
             elif (around == 2).any():
                 by_walls.add((x, y))
