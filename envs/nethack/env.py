@@ -262,8 +262,9 @@ class MiniHackEnv(_NetHackLanguageEnv):
 
     Actions:
         The task's MiniHack action set by name: north, east, south, west, northeast, southeast, southwest, northwest
-        (also n, e, s, w, ne, se, sw, nw); KeyRoom adds pickup and apply. A command carries its arguments: "apply g west
-        y" presses apply, the key's inventory letter, the direction and answers the "Unlock it?" question. An unknown
+        (also n, e, s, w, ne, se, sw, nw); KeyRoom adds pickup and apply; Corridor adds search and kick (see
+        Departures). A command carries its arguments: "apply g west y" presses apply, the key's inventory letter, the
+        direction and answers the "Unlock it?" question. An unknown
         action presses nothing: it returns feedback listing the actions and info["valid_action"] = False. A question
         the game still asks after the given keys is cancelled (Escape) and also marks the action invalid.
         info["admissible_actions"] lists the names.
@@ -293,7 +294,9 @@ class MiniHackEnv(_NetHackLanguageEnv):
         The language layer is our Python port of BALROG's (nle-language-wrapper) with the bottom line in one line;
         --More-- is dismissed by the env and its messages kept (BALROG's AutoMore); the engine takes every key (so
         commands can carry inventory letters) while the prompt offers MiniHack's action names; KeyRoom's scripted
-        "apply" is replaced by the real key presses; Lava and Boulder are generated here (Boulder stands in for
+        "apply" is replaced by the real key presses; Corridor's action set gains search and kick, because NetHack hides
+        one corridor square in a hundred and one door in eight and locks some doors, and a level with a hidden or
+        locked connection cannot be solved by moves alone; Lava and Boulder are generated here (Boulder stands in for
         MiniHack's Boxoban, whose maps are downloaded and cannot be fetched here); episodes are seeded (level seed =
         the task, dynamics seed = the reset seed).
 

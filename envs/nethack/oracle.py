@@ -2,7 +2,9 @@
 
 - Navigation (Room, Corridor, MazeWalk, Lava): walk to the stairs down once seen; until then walk to the nearest
   seen, unvisited square next to unexplored stone (frontier exploration); lava, water, walls and traps are never
-  entered; NetHack's diagonal rules are kept (no diagonal step through a door, no squeezing between two walls).
+  entered; NetHack's diagonal rules are kept (no diagonal step into or out of a doorway with a door). When nothing is
+  left to explore (Corridor, NetHack), it searches for hidden corridor squares and doors at dead ends, then along
+  room walls.
 - KeyRoom: fetch the key (pickup), walk to the door, unlock it with the key once the game says it is locked
   (apply <letter> <direction> y), walk in (NetHack opens doors you walk into), reach the stairs.
 - Boulder: plan over (hero, boulders) states with orthogonal pushes (levels.solve_pushes) on the seen map.
@@ -28,9 +30,10 @@ STEPS = (("north", 0, -1), ("south", 0, 1), ("east", 1, 0), ("west", -1, 0), ("n
 WALKABLE_CMAP = frozenset({G.S_NDOOR, G.S_VODOOR, G.S_HODOOR, G.S_ROOM, G.S_DARKROOM, G.S_CORR, G.S_LITCORR,
                            G.S_UPSTAIR, G.S_DNSTAIR, G.S_UPLADDER, G.S_DNLADDER, 27, 28, 29, 30, 31, G.S_ICE,
                            G.S_VODBRIDGE, G.S_HODBRIDGE, G.S_AIR, G.S_CLOUD, G.S_VIBRATING_SQUARE})
-SEARCHES_PER_SQUARE = 12
-"""How often the planner searches one square before moving on (a search finds an adjacent hidden door with
-probability about 1/7 at luck 0, so 12 searches miss it about 15% of the time; the planner comes back)."""
+SEARCHES_AT_DEAD_END, SEARCHES_BY_WALL = 25, 8
+"""How often the planner searches one square before moving on. A search finds an adjacent hidden square with
+probability about 1/7 at luck 0, so 25 searches at a corridor's dead end (where a hidden corridor square most likely
+continues it) miss it 2% of the time, 8 along a room wall 29%; when every square is done the planner starts over."""
 OPEN_DOORS = frozenset({G.S_VODOOR, G.S_HODOOR})
 CLOSED_DOORS = frozenset({G.S_VCDOOR, G.S_HCDOOR})
 
@@ -109,8 +112,8 @@ class Planner:
                 if dx and dy:
                     if cls[y, x] == 5 or cls[ny, nx] in (3, 5):
                         continue  # no diagonal moves into or out of a doorway with a door
-                    if cls[y, nx] in (0, 2, 3, 4) and cls[ny, x] in (0, 2, 3, 4):
-                        continue  # no squeezing between two blocked squares
+                    # squeezing diagonally between two blocked squares is allowed to a hero carrying under 600
+                    # weight units (every starting inventory); corridors often run diagonally between rock
                 if cls[ny, nx] == 3 and (dx and dy):
                     continue
                 parent[(nx, ny)] = (cur, move)
@@ -205,21 +208,21 @@ class Planner:
 
     def _search_hidden(self, cls: np.ndarray, here: tuple[int, int]) -> str:
         """Nothing left to explore: search for hidden doors and corridors, first at corridor dead ends, then along
-        room walls, SEARCHES_PER_SQUARE times at each square, nearest first."""
+        room walls (SEARCHES_AT_DEAD_END and SEARCHES_BY_WALL times at each square), nearest first."""
         walkable = np.isin(cls, (1, 5))
         ys, xs = np.nonzero(walkable)
         dead_ends, by_walls = set(), set()
         for x, y in zip(xs.tolist(), ys.tolist()):
-            if self.searched.get((x, y), 0) >= SEARCHES_PER_SQUARE:
-                continue
+            done = self.searched.get((x, y), 0)
             around = cls[max(0, y - 1):y + 2, max(0, x - 1):x + 2]
             ny, nx = np.nonzero(np.isin(around, (1, 5, 3)))
             neighbours = [(int(a), int(b)) for a, b in zip(nx, ny) if (a, b) != (x - max(0, x - 1), y - max(0, y - 1))]
             # a dead end: at most two open neighbours, and those touch each other (a corridor's end or corner)
             if len(neighbours) <= 1 or (len(neighbours) == 2 and max(abs(neighbours[0][0] - neighbours[1][0]),
                                                                      abs(neighbours[0][1] - neighbours[1][1])) <= 1):
-                dead_ends.add((x, y))
-            elif (around == 2).any():
+                if done < SEARCHES_AT_DEAD_END:
+                    dead_ends.add((x, y))
+            elif (around == 2).any() and done < SEARCHES_BY_WALL:
                 by_walls.add((x, y))
         for targets in (dead_ends, by_walls):
             if here in targets:

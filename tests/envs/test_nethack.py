@@ -22,7 +22,9 @@ from agentgym.envs.nethack.engine import nethack
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 REPO = Path(__file__).resolve().parents[2]
-SOLVED = ("Room", "MazeWalk", "KeyRoom", "Lava", "Boulder")
+SOLVED = ("Room", "MazeWalk", "KeyRoom", "Lava", "Boulder", "Corridor")
+SAMPLE = {"Corridor": 4}
+"""Held-out tasks per suite the default run plays (8 unless named here: Corridor episodes are long)."""
 
 
 def play(env, task, choose) -> dict:
@@ -203,7 +205,7 @@ def test_reward_terms_by_hand():
 @pytest.mark.parametrize("task", SOLVED)
 def test_oracle_solves_heldout_sample(envs, task):
     env = envs[task]
-    for t in env.suite.split("heldout")[:8]:
+    for t in env.suite.split("heldout")[:SAMPLE.get(task, 8)]:
         info = play(env, t, lambda info: env.oracle_action())
         assert info["success"], t.id
 
@@ -278,6 +280,7 @@ def test_show_map_and_seeded_episodes():
 
 
 def test_close_leaves_nothing_behind():
+    before = set(_children())  # other tests may have left runners of their own
     env = MiniHackEnv(task="Lava")
     env.reset(seed=0, options={"task": env.suite.split("train")[0]})
     vardir = env._u.nethack._vardir
@@ -285,7 +288,7 @@ def test_close_leaves_nothing_behind():
     env.step("north")
     env.close()
     assert not os.path.exists(vardir)
-    assert _children() == []
+    assert set(_children()) - before == set()
 
 
 def _children() -> list[int]:
