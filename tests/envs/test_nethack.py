@@ -261,7 +261,8 @@ def test_boulder_levels_need_a_push():
     assert plan and len(plan) >= 2
 
 
-@pytest.mark.parametrize("task", ("Room", "KeyRoom", "Boulder"))
+@pytest.mark.parametrize("task", ("Room", "KeyRoom", "Boulder", *(pytest.param(t, marks=pytest.mark.slow)
+                                                                   for t in ("Lava", "MazeWalk", "Corridor"))))
 def test_check_env(task):
     testing.check_env(f"agentgym/MiniHack-{task}-v0", n_random_actions=400, n_oracle_tasks=2)
 
