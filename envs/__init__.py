@@ -55,5 +55,27 @@ for _task in ("choose-list", "click-button", "click-button-sequence", "click-che
 
 import agentgym.envs.games  # noqa: E402,F401  (registers the games; imports no game module)
 
+# NetHack and MiniHack in words (extra: nethack). One id per MiniHack task; the class takes the task as an argument.
+_MINIHACK_TASKS = {
+    "Room": "a lit 5x5 room: reach the stairs down (MiniHack-Room-Random-5x5)",
+    "Corridor": "two rooms joined by dark corridors: find the stairs (MiniHack-Corridor-R2)",
+    "MazeWalk": "a dark 9x9 maze: find the stairs (MiniHack-MazeWalk-9x9)",
+    "KeyRoom": "pick up a key, unlock a door, reach the stairs (MiniHack-KeyRoom-S5)",
+    "Lava": "cross lava rivers at their one dry square (built with MiniHack's LevelGenerator)",
+    "Boulder": "Sokoban-like: push the boulder out of the wall's gap (built with MiniHack's LevelGenerator)",
+}
+for _task, _what in _MINIHACK_TASKS.items():
+    register(
+        f"agentgym/MiniHack-{_task}-v0",
+        "agentgym.envs.nethack.env:MiniHackEnv",
+        description=f"MiniHack in words, {_what}.",
+        kwargs={"task": _task},
+    )
+register(
+    "agentgym/NetHack-v0",
+    "agentgym.envs.nethack.env:NetHackEnv",
+    description="Full NetHack (NLE) in words; info['progress'] is BALROG's progression metric (extra: nethack).",
+)
+
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""
