@@ -25,6 +25,12 @@ register(
     "agentgym.envs.textworld.env:TextWorldEnv",
     description="Microsoft TextWorld games made offline with tw-make (extra: textworld).",
 )
+register(
+    "agentgym/SWESandbox-v0",
+    "agentgym.envs.swe.env:SWESandboxEnv",
+    description="Fix SWE-smith-style bugs in 10 real PyPI projects, graded by their own tests as SWE-bench grades "
+                "(docker or a bubblewrap sandbox; extra: swe).",
+)
 
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""
