@@ -36,4 +36,23 @@ pip install -c constraints.txt -e ".[${extras}]"
 if [[ "$fetch_model" == 1 ]]; then
     scripts/fetch_smollm2.sh
 fi
+# --- SWE sandbox (envs/swe): bubblewrap + Debian's python3-pytest for the local sandbox, docker.io + debootstrap for
+# the docker one (.ci/run starts dockerd and builds the image), then the pinned PyPI sdists its tasks are made from.
+if [[ "$fetch_model" == 1 ]]; then
+    swe_debs=(bubblewrap python3 python3-pytest git docker.io debootstrap)
+    missing=()
+    for p in "${swe_debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    if (( ${#missing[@]} )); then
+        if [[ "$(id -u)" != 0 ]]; then
+            echo "setup.sh: the SWE sandbox needs Debian packages ${missing[*]}: run as root or apt-get install them" >&2
+        else
+            apt-get update -qq
+            for try in 1 2 3 4 5 6 7 8 9 10; do  # another apt may hold the dpkg lock for a while
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null && break
+                sleep 15
+            done
+        fi
+    fi
+    .venv/bin/python -m agentgym.envs.swe.generate fetch >/dev/null
+fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"

@@ -11,8 +11,8 @@
   policies. The env refuses to fall back silently: `backend="local"` needs bwrap unless `bwrap=False` is given.
 - `DockerSandbox`: a container from the agentgym/swe-sandbox image (docker/swe-sandbox/Dockerfile) through the docker
   SDK, with network_mode="none", memory, CPU and process limits, commands as an unprivileged user (uid 1000), a
-  per-command timeout after which every process of that user in the container is killed, and the container removed at
-  close. Its PID 1 reads stdin with StdinOnce: if the Python process that holds the attach socket dies (even by
+  per-command timeout after which every process of that user in the container is killed (as it is when a command
+  ends: background processes do not outlive their command, in either backend), and the container removed at close. Its PID 1 reads stdin with StdinOnce: if the Python process that holds the attach socket dies (even by
   SIGKILL), the engine closes stdin, PID 1 exits and the container (auto_remove) is removed.
 
 Both give the same interface: `exec(argv, timeout)` and `shell(command, timeout)` return a `CommandResult`;
@@ -238,7 +238,7 @@ class LocalSandbox(Sandbox):
             elif os.path.isdir(target):
                 cmd += ["--ro-bind", target, target]
         cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", self._copy, REPO_DIR,
-                "--ro-bind", self._stage, STAGE_DIR, "--chdir", REPO_DIR, "--clearenv"]
+                "--ro-bind", self._stage, STAGE_DIR, "--remount-ro", "/", "--chdir", REPO_DIR, "--clearenv"]
         for k, v in env.items():
             cmd += ["--setenv", k, v]
         return cmd + ["--", *argv]
@@ -378,7 +378,7 @@ class DockerSandbox(Sandbox):
                                f"BASE=agentgym/swe-base:bookworm -t {image} docker/swe-sandbox") from e
         api = self.client.api
         host_config = api.create_host_config(
-            network_mode="none", mem_limit=f"{self.limits.memory_mb}m", memswap_limit=f"{self.limits.memory_mb}m",
+            init=True, network_mode="none", mem_limit=f"{self.limits.memory_mb}m", memswap_limit=f"{self.limits.memory_mb}m",
             nano_cpus=int(self.limits.cpus * 1e9), pids_limit=self.limits.processes, auto_remove=True,
             security_opt=["no-new-privileges"], cap_drop=["ALL"], cap_add=["CHOWN", "DAC_OVERRIDE", "FOWNER",
                                                                           "KILL", "SETUID", "SETGID"])
@@ -409,8 +409,15 @@ class DockerSandbox(Sandbox):
         timeout = self.limits.timeout_s if timeout is None else timeout
         api = self.client.api
         start = time.monotonic()
+        user = user or self.user
+        if user.split(":")[0] not in ("0", "root"):
+            # Nothing outlives its command (as in the local sandbox, whose PID namespace dies with it): the wrapper
+            # kills every other process of the sandbox user when the command ends, so a fork bomb or a forgotten
+            # server cannot hold the container's process budget. Root (a SWE-bench image) would kill PID 1's child.
+            argv = ["sh", "-c", 'rc=0; "$@" || rc=$?; kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null; exit $rc',
+                    "sh", *argv]
         try:
-            eid = api.exec_create(self.container_id, argv, user=user or self.user, workdir=self.repo_dir,
+            eid = api.exec_create(self.container_id, argv, user=user, workdir=self.repo_dir,
                                   environment=env or {})["Id"]
             stream = api.exec_start(eid, stream=True)
         except Exception as e:
