@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ SHIPPED = Path(__file__).parent / "data" / f"tasks-v{SUITE_VERSION}.jsonl"
 HELDOUT_REPOS = ("inflection", "webcolors", "xmltodict")
 """Repositories whose tasks form the out-of-distribution split; no training task comes from them."""
 GENERATION_SEED = 20260
+COLLECTION_ERROR = re.compile(r"errors? during collection|^ERROR collecting", re.M)
 MAX_FAIL_TO_PASS = 40
 """A bug that breaks more tests than this is dropped: it reads as "the module is broken", not as one bug."""
 
@@ -134,10 +136,12 @@ def make_for_repo(spec: repos_mod.RepoSpec, per_repo: int, *, max_tries: int = 1
             finally:
                 (copy / bug.path).write_bytes(original)
             failing = sorted(t for t in passing if statuses.get(t) in ("FAILED",))
-            missing = [t for t in passing if t not in statuses]
-            if not failing or missing or len(failing) > MAX_FAIL_TO_PASS:
-                log(f"  {spec.name}: {bug.kind} in {bug.function} dropped ({len(failing)} fail, {len(missing)} "
-                    "missing)")
+            # A bug that breaks collection (an import error) is no bug report; tests merely absent from the log
+            # (parametrize ids computed by the changed code) are left out of FAIL_TO_PASS and PASS_TO_PASS.
+            broken = bool(COLLECTION_ERROR.search(log_text))
+            if not failing or broken or len(failing) > MAX_FAIL_TO_PASS:
+                log(f"  {spec.name}: {bug.kind} in {bug.function} dropped ({len(failing)} fail"
+                    f"{', collection error' if broken else ''})")
                 continue
             seen_fn.add((bug.path, bug.function))
             test_files = sorted({t.split("::")[0] for t in failing})
@@ -225,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--per-repo", type=int, default=5)
     m.add_argument("--repos", default="")
     m.add_argument("--out", default=str(SHIPPED))
+    m.add_argument("--merge", action="store_true", help="keep the other repositories' tasks already in --out")
     v = sub.add_parser("validate")
     v.add_argument("--backend", choices=["local", "docker"], default="local")
     v.add_argument("--file", default=str(SHIPPED))
@@ -241,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "make":
         names = [n for n in args.repos.split(",") if n]
         insts = make(args.per_repo, names or None)
+        if args.merge and Path(args.out).exists():
+            insts = assign_splits([i for i in read_jsonl(args.out) if i.repo.removeprefix("pypi/") not in names]
+                                  + insts)
         write_jsonl(args.out, insts)
         print(f"wrote {len(insts)} tasks to {args.out}")
         return 0

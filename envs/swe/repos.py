@@ -75,7 +75,7 @@ REPOS: tuple[RepoSpec, ...] = (
           source=("src/isodate",), tests=("tests",), pythonpath="src"),
     _spec(name="parse", version="1.22.4", sdist="parse-1.22.4.tar.gz", license="MIT",
           sha256="706d458feed5a81b02768d3156e8070baf6cee7d150a3a3c0cd43101a875c3b5",
-          source=("parse.py",), tests=("tests",)),
+          source=("parse",), tests=("tests",)),
     _spec(name="six", version="1.17.0", sdist="six-1.17.0.tar.gz", license="MIT",
           sha256="ff70335d468e7eb6ec65b95b99d3a2836546063f63acc5171de367e834932a81",
           source=("six.py",), tests=("test_six.py",)),

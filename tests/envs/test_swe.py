@@ -306,3 +306,24 @@ def test_check_env_passes():
     report = testing.check_env(lambda: SWESandboxEnv(backend="local", max_turns=4), n_random_actions=200,
                                n_oracle_tasks=1)
     assert report.ok, str(report)
+
+
+def test_agentgym_train_runs_on_the_env(tmp_path):
+    require("local")
+    import shutil
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    exe = shutil.which("agentgym", path=str(Path(sys.executable).parent))
+    out = tmp_path / "run"
+    cmd = [exe, "train", "configs/swe_grpo_gated.toml", "--no-eval", "--set", "run.steps=1", "--set",
+           "run.save_every=1", "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32", "--set",
+           "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=1", "--set", "rollout.tasks_per_step=1",
+           "--set", "rollout.group_size=2", "--set", "rollout.max_new_tokens=8", "--set", "env.max_turns=2",
+           "--set", 'env.kwargs.backend="local"', "--set", f'run.out_dir="{out}"']
+    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "trained grpo for 1 steps" in proc.stdout
+    (row,) = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert row["rollout/episodes"] == 2.0 and row["rollout/errors"] == 0.0
