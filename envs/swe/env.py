@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agentgym.core import AgentEnv, StepOutcome, Task
+from agentgym.core import AgentEnv, StepOutcome, Task, TaskSuite
 from agentgym.envs.swe import harness, oracle, tools
 from agentgym.envs.swe import tasks as swe_tasks
-from agentgym.envs.swe.instances import Instance, workspace
+from agentgym.envs.swe.instances import Instance, read_jsonl, workspace
 from agentgym.envs.swe.sandbox import (
     DEFAULT_IMAGE, DockerSandbox, Limits, LocalSandbox, Sandbox, SandboxError, docker_client, tar_of,
 )
@@ -77,6 +77,13 @@ class SWESandboxEnv(AgentEnv):
         memory_mb, processes, cpus: the sandbox's limits (2048 MB, 128, 1.0).
         max_output_chars: observation length before the middle is cut (default 4000).
         max_turns, split: as every agentgym env.
+        instances_file: a SWE-bench / SWE-Gym instance file (JSON lines in their schema) to play instead of the
+            shipped suite (its tasks form the "heldout" split), each in the docker image a user built with
+            SWE-bench's harness: `image` names it and may hold "{instance_id}" (e.g.
+            "sweb.eval.x86_64.{instance_id}:latest"); the repository is at /testbed and commands run as root, as
+            in SWE-bench's images; the tests run as `test_cmd` (default "pytest -rA") + the test patch's files,
+            with `python` (default "python") as the interpreter the oracle's test run uses. An instance's own
+            "agentgym" field ({"image", "repo_dir", "test_cmd", "python"}) overrides these.
 
     Dependencies:
         Extra `swe` (the docker SDK) for the docker backend; Debian packages bubblewrap, python3-pytest, git (local)
@@ -102,13 +109,30 @@ class SWESandboxEnv(AgentEnv):
     def __init__(self, *, backend: BackendArg = "auto", image: str = DEFAULT_IMAGE, bwrap: bool = True,
                  command_timeout_s: float = 30.0, grading_timeout_s: float = 120.0, memory_mb: int = 2048,
                  processes: int = 128, cpus: float = 1.0, max_output_chars: int = 4000, max_turns: int | None = None,
-                 split: str | None = None, render_mode: str | None = None):
+                 split: str | None = None, render_mode: str | None = None, instances_file: str | None = None,
+                 test_cmd: str = "pytest -rA", python: str = "python"):
         if backend not in ("auto", "local", "docker"):
             raise ValueError(f"backend must be 'auto', 'local' or 'docker', got {backend!r}")
+        self._file_instances: dict[str, Instance] = {}
+        if instances_file is not None:
+            # SWE-bench / SWE-Gym instances: each runs in the per-instance image the user built with SWE-bench's
+            # harness (image may hold "{instance_id}"), the repository at /testbed, tests by `test_cmd`.
+            if backend == "local":
+                raise ValueError("instances_file needs backend='docker': SWE-bench instances run in their own images")
+            backend = "docker"
+            for inst in read_jsonl(instances_file):
+                inst.agentgym.setdefault("test_cmd", test_cmd)
+                inst.agentgym.setdefault("repo_dir", "/testbed")
+                inst.agentgym.setdefault("image", image.replace("{instance_id}", inst.instance_id))
+                inst.agentgym.setdefault("python", python)
+                self._file_instances[inst.instance_id] = inst
+            tasks = [swe_tasks.task_of(i, "heldout") for i in self._file_instances.values()]
+            self.suite = TaskSuite(f"file:{instances_file}", "0", {"train": [], "heldout": tasks})
+            split = split or "heldout"
         if max_output_chars < 200:
             raise ValueError(f"max_output_chars must be >= 200, got {max_output_chars}")
         super().__init__(max_turns=max_turns, split=split, render_mode=render_mode)
-        self.backend = resolve_backend(backend, image)
+        self.backend = resolve_backend(backend, image) if not self._file_instances else "docker"
         self.image = image
         self.bwrap = bwrap
         self.limits = Limits(timeout_s=command_timeout_s, memory_mb=memory_mb, processes=processes, cpus=cpus)
@@ -129,6 +153,13 @@ class SWESandboxEnv(AgentEnv):
     # -- sandboxes ----------------------------------------------------------------------------------------------------
     def _new_sandbox(self) -> Sandbox:
         assert self.instance is not None
+        inst = self.instance
+        if inst.instance_id in self._file_instances:
+            if self._docker is None:
+                self._docker = docker_client()
+            return DockerSandbox(b"", image=inst.agentgym["image"], limits=self.limits, user="0:0",
+                                 repo_dir=inst.agentgym["repo_dir"], python=inst.agentgym["python"],
+                                 stage_dir="/tmp", client=self._docker)
         ws = workspace(self.instance)
         if self.backend == "local":
             return LocalSandbox(ws, limits=self.limits, bwrap=self.bwrap)
@@ -152,7 +183,8 @@ class SWESandboxEnv(AgentEnv):
     def _start(self, task: Task, rng: np.random.Generator) -> str:
         self._close_sandbox()
         self._reset_state()
-        self.instance = swe_tasks.shipped_instances()[task.params["instance_id"]]
+        iid = task.params["instance_id"]
+        self.instance = self._file_instances.get(iid) or swe_tasks.shipped_instances()[iid]
         self.sandbox = self._new_sandbox()
         self._fingerprint = harness.tree_fingerprint(self.sandbox)
         inst = self.instance

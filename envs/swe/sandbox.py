@@ -362,12 +362,16 @@ class DockerSandbox(Sandbox):
     LABEL = "agentgym.swe"
 
     def __init__(self, repo_tar: bytes, *, image: str = DEFAULT_IMAGE, limits: Limits | None = None,
-                 user: str = "1000:1000", repo_dir: str = REPO_DIR, client: Any = None):
+                 user: str = "1000:1000", repo_dir: str = REPO_DIR, python: str = "python3",
+                 stage_dir: str = STAGE_DIR, client: Any = None):
         self.limits = limits or Limits()
         self.client = client or docker_client()
         self.image = image
         self.user = user
         self.repo_dir = repo_dir
+        # our image has a read-only /stage; another image (a SWE-bench instance image) has /tmp
+        self.stage_dir = stage_dir
+        self.python = python
         self._closed = False
         self._sock = None
         try:
@@ -416,6 +420,10 @@ class DockerSandbox(Sandbox):
             # server cannot hold the container's process budget. Root (a SWE-bench image) would kill PID 1's child.
             argv = ["sh", "-c", 'rc=0; "$@" || rc=$?; kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null; exit $rc',
                     "sh", *argv]
+        else:
+            # as root, the command gets a session and process group of its own, whose id the timeout kill reads
+            self._n_exec = getattr(self, "_n_exec", 0) + 1
+            argv = ["setsid", "--wait", "sh", "-c", f'echo $$ > /tmp/.agentgym-cmd-{self._n_exec}.pgid; exec "$@"', "sh", *argv]
         try:
             eid = api.exec_create(self.container_id, argv, user=user, workdir=self.repo_dir,
                                   environment=env or {})["Id"]
@@ -453,8 +461,11 @@ class DockerSandbox(Sandbox):
     def _kill_user_processes(self) -> None:
         # Every process of the sandbox user: the timed-out command, its children, whatever it left in the background.
         uid = self.user.split(":")[0]
+        argv = ["pkill", "-KILL", "-U", uid]
+        if uid in ("0", "root"):
+            argv = ["sh", "-c", f"kill -KILL -- -$(cat /tmp/.agentgym-cmd-{getattr(self, '_n_exec', 0)}.pgid)"]
         try:
-            eid = self.client.api.exec_create(self.container_id, ["pkill", "-KILL", "-U", uid], user="0:0")["Id"]
+            eid = self.client.api.exec_create(self.container_id, argv, user="0:0")["Id"]
             self.client.api.exec_start(eid)
         except Exception:
             pass
@@ -468,10 +479,10 @@ class DockerSandbox(Sandbox):
             ti.size, ti.mode = len(data), 0o644
             tar.addfile(ti, io.BytesIO(data))
         try:
-            self.client.api.put_archive(self.container_id, STAGE_DIR, buf.getvalue())
+            self.client.api.put_archive(self.container_id, self.stage_dir, buf.getvalue())
         except Exception as e:
             raise SandboxError(f"could not write into the container ({type(e).__name__}: {e})") from e
-        return f"{STAGE_DIR}/{name}"
+        return f"{self.stage_dir}/{name}"
 
     def close(self) -> None:
         self._closed = True

@@ -327,3 +327,48 @@ def test_agentgym_train_runs_on_the_env(tmp_path):
     assert "trained grpo for 1 steps" in proc.stdout
     (row,) = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert row["rollout/episodes"] == 2.0 and row["rollout/errors"] == 0.0
+
+
+def test_swe_bench_instance_file_runs_in_a_user_built_image(tmp_path):
+    """Item 3: an instance file in SWE-bench's schema, played in the per-instance image a user built (here built by
+    the test from our sandbox image, with the repository at /testbed as SWE-bench's images have it)."""
+    require("docker")
+    from agentgym.envs.swe.sandbox import docker_client, leftover_containers
+
+    buggy = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
+    fixed = buggy.replace("a - b", "a + b")
+    tests_before = "from calc import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
+    tests_after = tests_before + "\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    ctx = tmp_path / "ctx"
+    (ctx / "testbed" / "tests").mkdir(parents=True)
+    (ctx / "testbed" / "calc.py").write_text(buggy)
+    (ctx / "testbed" / "tests" / "test_calc.py").write_text(tests_before)
+    (ctx / "Dockerfile").write_text(
+        "FROM agentgym/swe-sandbox:v0\nUSER root\nCOPY testbed /testbed\nRUN cd /testbed && git init -q && "
+        "git add -A && git -c user.name=u -c user.email=u@h commit -qm base\nWORKDIR /testbed\n")
+    tag = "agentgym-test/sweb.eval.calc__calc-1:latest"
+    client = docker_client()
+    client.images.build(path=str(ctx), tag=tag, rm=True)
+    row = {"instance_id": "calc__calc-1", "repo": "calc/calc", "base_commit": "0" * 40, "version": "1.0",
+           "problem_statement": "add(2, 3) returns -1", "hints_text": "", "created_at": "2024-01-01T00:00:00Z",
+           "patch": instances.unified_diff("calc.py", buggy, fixed),
+           "test_patch": instances.unified_diff("tests/test_calc.py", tests_before, tests_after),
+           "FAIL_TO_PASS": json.dumps(["tests/test_calc.py::test_add"]),
+           "PASS_TO_PASS": json.dumps(["tests/test_calc.py::test_mul"]), "environment_setup_commit": "0" * 40}
+    path = tmp_path / "swebench.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    env = SWESandboxEnv(instances_file=str(path), image="agentgym-test/sweb.eval.{instance_id}:latest",
+                        test_cmd="python3 -m pytest -rA -p no:cacheprovider", python="python3")
+    try:
+        (task,) = env.suite.split("heldout")
+        total, info, obs = play(env, task, _oracle)
+        assert (total, info["resolution"], info["progress"]) == (1.0, "RESOLVED_FULL", 1.0), obs
+        env.reset(options={"task": task})
+        _, r, _, _, info = env.step("submit")
+        assert (r, info["outcome"], info["tests_status"]["FAIL_TO_PASS"]["failure"]) == (
+            0.0, "empty_patch", ["tests/test_calc.py::test_add"])
+        assert info["tests_status"]["PASS_TO_PASS"]["success"] == ["tests/test_calc.py::test_mul"]
+    finally:
+        env.close()
+        client.images.remove(tag, force=True)
+    assert leftover_containers() == []
