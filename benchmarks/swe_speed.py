@@ -60,6 +60,31 @@ def success(env: SWESandboxEnv, tasks, choose) -> dict:
     return {"resolved": ok, "tasks": len(tasks), "rate": ok / len(tasks), "seconds": time.perf_counter() - t0}
 
 
+def concurrent(backend: str, tasks, workers: int) -> dict:
+    """Oracle episodes on `workers` envs at once (threads; the sandboxes are processes or containers): episodes per
+    minute and the median episode time, to see how many episodes this machine runs at once usefully."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(task):
+        env = SWESandboxEnv(backend=backend)
+        try:
+            t = time.perf_counter()
+            env.reset(options={"task": task})
+            while True:
+                _, _, term, trunc, info = env.step(env.oracle_action())
+                if term or trunc:
+                    return time.perf_counter() - t, bool(info["success"])
+        finally:
+            env.close()
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(one, tasks))
+    wall = time.perf_counter() - t0
+    return {"workers": workers, "episodes": len(tasks), "episodes_per_min": 60 * len(tasks) / wall,
+            "median_episode_s": statistics.median(r[0] for r in results), "resolved": sum(r[1] for r in results)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", choices=["local", "docker"], default="local")
@@ -68,6 +93,7 @@ def main() -> None:
     p.add_argument("--oracle", action="store_true")
     p.add_argument("--random", action="store_true")
     p.add_argument("--random-turns", type=int, default=10)
+    p.add_argument("--concurrency", default="", help="e.g. 1,2,4: oracle episodes on that many envs at once")
     args = p.parse_args()
     env = SWESandboxEnv(backend=args.backend)
     out: dict = {"backend": args.backend}
@@ -87,6 +113,10 @@ def main() -> None:
                 print(split, "random", json.dumps(out[f"random/{split}"]), flush=True)
     finally:
         env.close()
+    for k in [int(x) for x in args.concurrency.split(",") if x]:
+        tasks = (env.suite.split("heldout_repos") * 4)[: 4 * k]
+        out[f"concurrency/{k}"] = concurrent(args.backend, tasks, k)
+        print(json.dumps(out[f"concurrency/{k}"]), flush=True)
     print(json.dumps(out))
 
 

@@ -204,6 +204,7 @@ class LocalSandbox(Sandbox):
             os.chown(self._tmp, self.uid, self.uid)
         self.repo_dir = REPO_DIR if self.use_bwrap else self._copy
         self._stage_seen = STAGE_DIR if self.use_bwrap else self._stage
+        self._prlimit = shutil.which("prlimit")
         self._procs: set = set()
         self._closed = False
         self._finalizer = weakref.finalize(self, _local_cleanup, self._root, self.uid, self._procs)
@@ -212,6 +213,24 @@ class LocalSandbox(Sandbox):
     def host_copy(self) -> str:
         """The copy's folder on the host (tests read it; an env never lets the agent name host paths)."""
         return self._copy
+
+    def _limited(self, argv: list[str]) -> list[str]:
+        """The limits through util-linux's prlimit rather than a preexec_fn, which is unsafe in a threaded process
+        (the thread runner) and forces the slow fork path."""
+        if self._prlimit is None:
+            return argv
+        lim = self.limits
+        cmd = [self._prlimit, f"--as={lim.memory_mb << 20}", f"--fsize={lim.file_size_mb << 20}", "--core=0"]
+        if self.uid is not None:
+            cmd.append(f"--nproc={lim.processes}")
+        return cmd + ["--", *argv]
+
+    def _identity(self) -> dict[str, Any]:
+        if self._prlimit is None:
+            return {"preexec_fn": self._preexec}
+        if self.uid is None:
+            return {}
+        return {"user": self.uid, "group": self.uid, "extra_groups": []}
 
     def _preexec(self) -> None:
         import resource
@@ -259,9 +278,9 @@ class LocalSandbox(Sandbox):
         start = time.monotonic()
         with tempfile.TemporaryFile(dir=self._root) as out:
             try:
-                proc = subprocess.Popen(self._argv(argv, full_env), stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=subprocess.STDOUT, cwd=self._copy, env=full_env,
-                                        start_new_session=True, preexec_fn=self._preexec)
+                proc = subprocess.Popen(self._limited(self._argv(argv, full_env)), stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=subprocess.STDOUT, cwd=self._copy, env=full_env,
+                                        start_new_session=True, **self._identity())
             except OSError as e:
                 raise SandboxError(f"could not start a command in the local sandbox: {e}") from e
             self._procs.add(proc)

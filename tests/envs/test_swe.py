@@ -373,3 +373,14 @@ def test_swe_bench_instance_file_runs_in_a_user_built_image(tmp_path):
         env.close()
         client.images.remove(tag, force=True)
     assert leftover_containers() == []
+
+
+def test_missing_docker_sdk_names_the_extra(monkeypatch):
+    import sys
+
+    from agentgym.envs.swe import sandbox
+
+    monkeypatch.setitem(sys.modules, "docker", None)
+    with pytest.raises(ImportError, match=r"pip install 'agentgym\[swe\]'"):
+        sandbox.docker_client()
+    assert sandbox.engine_available() is False

@@ -107,7 +107,7 @@ def test_cannot_write_outside_the_task_tree(backend, template, tmp_path):
 def test_fork_bomb_is_stopped_by_the_process_limit(backend, template):
     with make(backend, template, processes=48, timeout_s=4.0) as sb:
         t0 = time.monotonic()
-        res = sb.shell(":(){ :|:& };:")
+        res = sb.shell(":(){ :|:& };:; sleep 2")  # the shell stays while the bomb grows into the limit
         assert time.monotonic() - t0 < 15
         if backend == "local":
             assert _uid_processes(sb.uid) == []
