@@ -76,6 +76,12 @@ register(
     "agentgym.envs.nethack.env:NetHackEnv",
     description="Full NetHack (NLE) in words; info['progress'] is BALROG's progression metric (extra: nethack).",
 )
+register(
+    "agentgym/SWESandbox-v0",
+    "agentgym.envs.swe.env:SWESandboxEnv",
+    description="Fix SWE-smith-style bugs in 10 real PyPI projects, graded by their own tests as SWE-bench grades "
+                "(docker or a bubblewrap sandbox; extra: swe).",
+)
 
 DEFAULT_ENV = "agentgym/TextAdventure-v0"
 """The embedded default environment: the demo trains on it and `agentgym eval` examples use it."""

@@ -42,10 +42,15 @@ if [[ "$fetch_model" == 1 ]]; then
     #   stockfish                                    games: the chess scripted player
     #   chromium fonts-dejavu-core fonts-liberation  webshop's browser env, gui screens and MiniWoB++ (Playwright
     #                                                drives Debian's Chromium; its own browser download is not used)
+    #   bubblewrap python3 python3-pytest git        the SWE sandbox's local backend (Debian's interpreter and pytest
+    #                                                run the projects' tests inside bubblewrap)
+    #   docker.io debootstrap                        the SWE sandbox's docker backend and its registry-free base image
     apt_needed=()
     command -v stockfish >/dev/null || [[ -x /usr/games/stockfish ]] || apt_needed+=(stockfish)
     command -v chromium >/dev/null || apt_needed+=(chromium)
-    for pkg in fonts-dejavu-core fonts-liberation; do dpkg -s "$pkg" >/dev/null 2>&1 || apt_needed+=("$pkg"); done
+    for pkg in fonts-dejavu-core fonts-liberation bubblewrap python3 python3-pytest git docker.io debootstrap; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || apt_needed+=("$pkg")
+    done
     if (( ${#apt_needed[@]} )); then
         sudo_=""; [[ "$(id -u)" != 0 ]] && sudo_="sudo"
         for try in 1 2 3 4 5; do  # another apt-get may hold the dpkg lock for a while
@@ -59,6 +64,13 @@ if [[ "$fetch_model" == 1 ]]; then
     miniwob_dir="${AGENTGYM_CACHE:-$HOME/.cache/agentgym}/miniwob"
     if [[ ! -f "$miniwob_dir/miniwob-1.1.0-py3-none-any.whl" ]]; then
         pip download --no-deps "miniwob==1.1.0" -d "$miniwob_dir"
+    fi
+    # The SWE tasks' pinned PyPI sdists (sha256-checked, cached), and the docker sandbox image when a docker engine
+    # answers (built locally from a debootstrap base: no registry is needed; a second run only checks it is there).
+    .venv/bin/python -m agentgym.envs.swe.generate fetch >/dev/null
+    if docker info >/dev/null 2>&1 && ! docker image inspect agentgym/swe-sandbox:v0 >/dev/null 2>&1; then
+        docker/swe-sandbox/build_base.sh
+        docker build -q --build-arg BASE=agentgym/swe-base:bookworm -t agentgym/swe-sandbox:v0 docker/swe-sandbox
     fi
 fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"
