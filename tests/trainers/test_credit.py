@@ -173,6 +173,34 @@ def test_gated_credit_on_trajectories():
     rows_approx(res.rewards, [[0.4, 0.6]])
 
 
+def test_gated_credit_with_info_outcome_and_step_signals():
+    # The SWE sandbox's G-RA setting: gate on the ordered outcome level, immediate rewards from each turn's info.
+    def swe_traj(signals, level):
+        turns = [Turn(index=i, observation="o", action="a", reward=0.0,
+                      info={**sig, "outcome_level": level if i == len(signals) - 1 else 0})
+                 for i, sig in enumerate(signals)]
+        return Trajectory(env_id="test/Env-v0", task_id="t", turns=turns, success=level == 3)
+
+    cfg = GatedCreditConfig(outcome="info:outcome_level", threshold=2.0,
+                            step_signals={"well_formed": 0.1, "tool_ok": 0.2, "files_changed": 0.5})
+    edit = {"well_formed": True, "tool_ok": True, "files_changed": True}
+    view = {"well_formed": True, "tool_ok": True, "files_changed": False}
+    junk = {"well_formed": False, "tool_ok": False, "files_changed": False}
+    group = [swe_traj([view, edit, view], 2),   # tests fail (level 2 >= 2): open -> [.3, .8, .3 + 2]
+             swe_traj([junk, edit, view], 1),   # empty patch (level 1): closed -> [0, 0, 1]
+             swe_traj([view, junk], 3)]         # resolved: open -> [.3, 0 + 3]
+    res = assign_credit("gated", group, cfg)
+    rows_approx(res.rewards, [[0.3, 0.8, 2.3], [0.0, 0.0, 1.0], [0.3, 3.0]])
+    assert res.metrics["credit/gate_open_frac"] == pytest.approx(2 / 3)
+    # a key the env never writes is an error naming it, not a silent 0
+    with pytest.raises(ValueError, match="info\\['tests_ran'\\].*no such key"):
+        assign_credit("gated", group, GatedCreditConfig(step_signals={"tests_ran": 1.0}))
+    with pytest.raises(ValueError, match="'info:KEY'"):
+        GatedCreditConfig(outcome="info:")
+    with pytest.raises(ValueError, match="must be a number"):
+        GatedCreditConfig(step_signals={"tool_ok": "high"})
+
+
 # -- information gain (IGPO) --------------------------------------------------------------------------------------------
 def test_info_gain_rewards_by_hand():
     # p = .1, .3, .2 and outcome 1: r = [.3 - .1, .2 - .3, 1] = [.2, -.1, 1]

@@ -14,18 +14,21 @@ from typing import Literal
 
 from agentgym.types import Trajectory
 
-OutcomeSource = Literal["success", "total_reward", "progress"]
+OutcomeSource = Literal["success", "total_reward", "progress"] | str
+"""One of OUTCOME_SOURCES, or "info:KEY": the number the env put under KEY in the last turn's info (the SWE sandbox's
+"info:outcome_level", G-RA's ordered outcome)."""
 OUTCOME_SOURCES = ("success", "total_reward", "progress")
 
 
 def validate_outcome_source(source: str) -> None:
-    if source not in OUTCOME_SOURCES:
-        raise ValueError(f"outcome must be one of {OUTCOME_SOURCES}, got {source!r}.")
+    if source not in OUTCOME_SOURCES and not (source.startswith("info:") and len(source) > len("info:")):
+        raise ValueError(f"outcome must be one of {OUTCOME_SOURCES} or 'info:KEY', got {source!r}.")
 
 
 def episode_outcome(traj: Trajectory, source: OutcomeSource = "success") -> float:
-    """The episode's outcome R: success as 1.0/0.0, the sum of env rewards, or the env's final progress in [0, 1].
-    An errored episode kept for the update (rollout.drop_errors = false) has the configured penalty instead."""
+    """The episode's outcome R: success as 1.0/0.0, the sum of env rewards, the env's final progress in [0, 1], or
+    (source "info:KEY") the last turn's info[KEY]. An errored episode kept for the update (rollout.drop_errors =
+    false) has the configured penalty instead."""
     if traj.error is not None and "error_penalty" in traj.metadata:
         return float(traj.metadata["error_penalty"])
     if source == "success":
@@ -34,13 +37,25 @@ def episode_outcome(traj: Trajectory, source: OutcomeSource = "success") -> floa
         return traj.total_reward
     if source == "progress":
         return traj.progress
+    if source.startswith("info:") and len(source) > len("info:"):
+        return info_number(traj.turns[-1].info if traj.turns else {}, source[len("info:"):], traj)
     raise ValueError(f"outcome must be one of {OUTCOME_SOURCES}, got {source!r}.")
+
+
+def info_number(info: dict, key: str, traj: Trajectory) -> float:
+    """info[key] as a float; a missing or non-numeric value is an error (a typo would otherwise train on zeros)."""
+    value = info.get(key)
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        return float(value)
+    raise ValueError(f"credit reads info[{key!r}], but a turn of {traj.env_id} task {traj.task_id!r} has "
+                     f"{'no such key' if key not in info else repr(value)} (keys: {sorted(info)}).")
 
 
 @dataclass(kw_only=True)
 class OutcomeCreditConfig:
     outcome: OutcomeSource = "success"
-    """What counts as the episode's outcome: "success" (1/0), "total_reward" (sum of env rewards) or "progress"."""
+    """What counts as the episode's outcome: "success" (1/0), "total_reward" (sum of env rewards), "progress", or
+    "info:KEY" (the last turn's info[KEY])."""
 
     def __post_init__(self) -> None:
         validate_outcome_source(self.outcome)
