@@ -47,7 +47,7 @@ def run(method: str, args: argparse.Namespace) -> list[dict]:
     run_dir = args.out / method
     overrides = [f"run.steps={args.steps}", f"run.out_dir={run_dir}", "run.save_every=0", "run.eval_every=0",
                  "run.progress_bar=false", "run.tensorboard=false", f"run.seed={args.seed}",
-                 f'env.kwargs={{backend = "{args.backend}", command_timeout_s = 30.0}}', *METHODS[method]]
+                 f'env.kwargs={{backend = "{args.backend}", command_timeout_s = 30.0}}', *METHODS[method], *args.overrides]
     t0 = time.time()
     train(load_config(RECIPE, overrides), overwrite=True)
     wall = time.time() - t0
@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--backend", choices=["local", "docker"], default="local")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help='a recipe override for both arms, e.g. model.name="runs/swe_sft"')
     args = ap.parse_args()
     rows = [row for method in METHODS for row in run(method, args)]
     (args.out / "swe_gra.json").write_text(json.dumps(rows, indent=2))

@@ -318,7 +318,8 @@ def test_agentgym_train_runs_on_the_env(tmp_path):
     exe = shutil.which("agentgym", path=str(Path(sys.executable).parent))
     out = tmp_path / "run"
     cmd = [exe, "train", "configs/swe_grpo_gated.toml", "--no-eval", "--set", "run.steps=1", "--set",
-           "run.save_every=1", "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32", "--set",
+           "run.save_every=1", "--set", "run.progress_bar=false", "--set", 'model.name="tiny"', "--set",
+           "model.tiny_hidden_size=32", "--set",
            "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=1", "--set", "rollout.tasks_per_step=1",
            "--set", "rollout.group_size=2", "--set", "rollout.max_new_tokens=8", "--set", "env.max_turns=2",
            "--set", 'env.kwargs.backend="local"', "--set", f'run.out_dir="{out}"']
