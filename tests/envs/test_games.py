@@ -296,8 +296,9 @@ def test_agentgym_train_runs_on_a_game_end_to_end(tmp_path):
     exe = Path(sys.executable).with_name("agentgym")
     out = tmp_path / "run"
     cmd = [str(exe), "train", "configs/games_kuhn_grpo.toml", "--set", "run.eval_tasks=2",
-           "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32", "--set",
-           "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=4", "--set", "rollout.tasks_per_step=2",
+           "--set", "run.progress_bar=false", "--set", 'model.name="tiny"', "--set", "model.tiny_hidden_size=32",
+           "--set", "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=4", "--set",
+           "rollout.tasks_per_step=2",
            "--set", "rollout.group_size=2", "--set", f'run.out_dir="{out}"',
            # self-play against the pool of its own snapshots, with SPIRAL's role-conditioned advantages
            "--set", 'selfplay.pool="sp"', "--set", "selfplay.snapshot_every=1", "--set",

@@ -16,7 +16,8 @@ def test_agentgym_train_on_miniwob(tmp_path):
     out = tmp_path / "run"
     cmd = [exe or sys.executable, *([] if exe else ["-m", "agentgym.cli.main"]), "train",
            "configs/gui_miniwob_grpo.toml", "--set", "run.steps=1", "--set", "run.save_every=1",
-           "--set", "run.eval_tasks=2", "--set", "run.progress_bar=false", "--set", "model.tiny_hidden_size=32",
+           "--set", "run.eval_tasks=2", "--set", "run.progress_bar=false", "--set", 'model.name="tiny"',
+           "--set", "model.tiny_hidden_size=32",
            "--set", "model.tiny_num_layers=1", "--set", "model.tiny_corpus_episodes=2",
            "--set", "rollout.tasks_per_step=1", "--set", "rollout.group_size=2", "--set", "env.max_turns=2",
            "--set", f'run.out_dir="{out}"']
