@@ -282,7 +282,8 @@ class WebShopBrowserEnv(AgentEnv):
         self._view: dict[str, Any] = {}
         self._server_state: dict[str, Any] = {}
         self._title_search = False
-        # the oracle plans on a mirror of the episode in the text engine (same goal, same actions)
+        # the oracle plans on a mirror of the episode in the text engine (same goal, same valid actions)
+        self._mirror_behind: list[str] = []
         self._mirror = WebShopEnv(catalogue=catalogue, catalogue_seed=catalogue_seed, data_dir=data_dir,
                                   num_products=num_products, show_attrs=show_attrs, reward_variant=reward_variant)
 
@@ -336,6 +337,7 @@ class WebShopBrowserEnv(AgentEnv):
     # -- hooks --------------------------------------------------------------------------------------------------------
     def _start(self, task: Task, rng: np.random.Generator) -> str:
         self._mirror.reset(options={"task": task})
+        self._mirror_behind = []
         self._title_search = False
         try:
             old = self._state.pop("context", None)
@@ -378,7 +380,7 @@ class WebShopBrowserEnv(AgentEnv):
             self._read()
         except Exception as e:
             raise self._fail(f"{action[:80]!r} in the browser", e) from e
-        self._mirror.step(action)  # keep the oracle's mirror in step (same engine, same rules)
+        self._mirror_behind.append(action)  # the oracle's mirror catches up when it is asked (oracle_action)
         st = self._server_state
         reward = float(st["reward"]) if st["done"] else 0.0
         info: dict[str, Any] = {"page": st["page"]}
@@ -459,6 +461,12 @@ class WebShopBrowserEnv(AgentEnv):
         return {"text": text, "images": [np.asarray(Image.open(BytesIO(png)).convert("RGB"))]}
 
     def oracle_action(self) -> str:
+        # the mirror replays the valid actions since the last call on the same engine (a policy that never asks
+        # the oracle never pays for its searches)
+        session = self._mirror.session
+        for action in self._mirror_behind:
+            session.act(action)
+        self._mirror_behind.clear()
         return self._mirror.oracle_action()
 
     def _extra_info(self) -> dict[str, Any]:
