@@ -7,7 +7,7 @@
 # the first pip, which upgrades itself to one that reads the system's store (truststore) also in the isolated
 # subprocesses that fetch build dependencies (where PIP_CERT is not read).
 #
-#   docker/webshop/build_base.sh [IMAGE] [FROM]        (defaults agentgym/webshop-base:bookworm, agentgym/swe-base:bookworm)
+#   docker/webshop/build_base.sh [IMAGE] [FROM]    (defaults: agentgym/webshop-base:bookworm agentgym/swe-base:bookworm)
 #   docker build -f docker/webshop/Dockerfile --build-arg BASE=agentgym/webshop-base:bookworm -t agentgym-webshop .
 #
 # A user with a registry skips this: the Dockerfile's default base is python:3.11-slim.
@@ -30,7 +30,8 @@ FROM $from
 RUN apt-get update && apt-get install -y --no-install-recommends python3-venv \\
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 COPY ca-certificates.crt /usr/local/share/agentgym/ca-certificates.crt
-ENV SSL_CERT_FILE=/usr/local/share/agentgym/ca-certificates.crt PIP_CERT=/usr/local/share/agentgym/ca-certificates.crt \\
+ENV SSL_CERT_FILE=/usr/local/share/agentgym/ca-certificates.crt \\
+    PIP_CERT=/usr/local/share/agentgym/ca-certificates.crt \\
     REQUESTS_CA_BUNDLE=/usr/local/share/agentgym/ca-certificates.crt
 RUN ln -sf /usr/local/share/agentgym/ca-certificates.crt /usr/lib/ssl/cert.pem \\
     && python3 -m venv /opt/venv \\

@@ -1,5 +1,5 @@
-"""The WebShop site's Docker image (docker/webshop/Dockerfile): it builds (from a local base where there is no registry),
-runs, answers /healthz, and serves the same search results as the site in this process.
+"""The WebShop site's Docker image (docker/webshop/Dockerfile): it builds (from a local base where there is no
+registry), runs, answers /healthz, and serves the same search results as the site in this process.
 
 Outside CI a missing engine skips it; in CI (.ci/run starts dockerd) it is a failure, as for the SWE docker tests.
 The base is $AGENTGYM_WEBSHOP_BASE if set, else agentgym/webshop-base:bookworm (docker/webshop/build_base.sh makes it
