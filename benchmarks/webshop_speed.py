@@ -4,6 +4,7 @@ every held-out suite, browser-mode seconds per step, and the site's requests/s u
     .venv/bin/python benchmarks/webshop_speed.py                    # everything (about 3 minutes on 2 busy cores)
     .venv/bin/python benchmarks/webshop_speed.py --skip-browser     # text mode and search only
     .venv/bin/python benchmarks/webshop_speed.py --browser-tasks 0  # the browser oracle on every held-out goal
+    .venv/bin/python benchmarks/webshop_speed.py --browser-only --browser-rounds 3   # browser s/step, both paths
 
 Prints one JSON object (and writes it to --out if given); docs/benchmarks/webshop.md records the figures.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -105,35 +107,48 @@ def text_mode(catalogue: str) -> dict:
     return out
 
 
-def browser_mode(n_tasks: int) -> dict:
+def browser_mode(n_tasks: int, rounds: int = 1) -> dict:
+    """Seconds per oracle step with a warm browser, for the default input path and for actionability_checks=True
+    (Playwright's checked locator actions, the path before 2026-12), interleaved: the two envs (each with its own
+    browser and site) play the same goals in turn, the order swapped every goal, so both see the same machine load."""
     from agentgym.envs.webshop.browser_env import WebShopBrowserEnv
 
-    env = WebShopBrowserEnv()
+    envs = {"direct": WebShopBrowserEnv(), "checked": WebShopBrowserEnv(actionability_checks=True)}
     try:
-        t = time.perf_counter()
-        env.reset(seed=0)
-        first_reset = time.perf_counter() - t
+        first_reset = {}
+        for name, env in envs.items():
+            t = time.perf_counter()
+            env.reset(seed=0)
+            first_reset[name] = time.perf_counter() - t
+        env = envs["direct"]
         tasks = env.tasks("heldout") + env.tasks("heldout_category")
         if n_tasks:
             tasks = tasks[::max(1, len(tasks) // n_tasks)][:n_tasks]
-        step_s, reset_s, ok = [], [], 0
-        for task in tasks:
-            t = time.perf_counter()
-            env.reset(options={"task": task})
-            reset_s.append(time.perf_counter() - t)
-            while True:
-                a = env.oracle_action()
+        step_s = {name: [] for name in envs}
+        reset_s = {name: [] for name in envs}
+        ok = {name: 0 for name in envs}
+        for i, task in enumerate(tasks * rounds):
+            for name in (list(envs) if i % 2 == 0 else list(envs)[::-1]):
+                env = envs[name]
                 t = time.perf_counter()
-                _, r, te, tr, info = env.step(a)
-                step_s.append(time.perf_counter() - t)
-                if te or tr:
-                    break
-            ok += info["success"]
-        return {"tasks": len(tasks), "oracle_success": ok / len(tasks), "first_reset_s": round(first_reset, 2),
-                "reset_s_p50": round(pct(reset_s, 50), 3), "step_s_p50": round(pct(step_s, 50), 3),
-                "step_s_p90": round(pct(step_s, 90), 3), "steps": len(step_s)}
+                env.reset(options={"task": task})
+                reset_s[name].append(time.perf_counter() - t)
+                while True:
+                    a = env.oracle_action()
+                    t = time.perf_counter()
+                    _, r, te, tr, info = env.step(a)
+                    step_s[name].append(time.perf_counter() - t)
+                    if te or tr:
+                        break
+                ok[name] += info["success"]
+        n = len(tasks) * rounds
+        return {name: {"episodes": n, "oracle_success": ok[name] / n, "first_reset_s": round(first_reset[name], 2),
+                       "reset_s_p50": round(pct(reset_s[name], 50), 3),
+                       "step_s_p50": round(pct(step_s[name], 50), 3), "step_s_p90": round(pct(step_s[name], 90), 3),
+                       "steps": len(step_s[name])} for name in envs}
     finally:
-        env.close()
+        for env in envs.values():
+            env.close()
 
 
 def site_load(seconds: float = 10.0, clients: int = 32) -> dict:
@@ -173,13 +188,20 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--skip-browser", action="store_true", help="skip the browser and site measurements")
     p.add_argument("--browser-tasks", type=int, default=12, help="held-out goals the browser oracle plays (0: all)")
+    p.add_argument("--browser-rounds", type=int, default=1, help="times the browser plays those goals (default 1)")
+    p.add_argument("--browser-only", action="store_true", help="only the browser seconds per step")
     p.add_argument("--out", default=None, help="also write the JSON here")
     args = p.parse_args(argv)
-    result: dict = {"search": {c: search_latency(c) for c in ("1k", "10k")}}
-    result["text"] = {c: text_mode(c) for c in ("1k", "10k")}
-    if not args.skip_browser:
-        result["browser"] = browser_mode(args.browser_tasks)
-        result["site"] = site_load()
+    result: dict = {"load_average_before": list(os.getloadavg())}
+    if args.browser_only:
+        result["browser"] = browser_mode(args.browser_tasks, args.browser_rounds)
+    else:
+        result["search"] = {c: search_latency(c) for c in ("1k", "10k")}
+        result["text"] = {c: text_mode(c) for c in ("1k", "10k")}
+        if not args.skip_browser:
+            result["browser"] = browser_mode(args.browser_tasks, args.browser_rounds)
+            result["site"] = site_load()
+    result["load_average_after"] = list(os.getloadavg())
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
