@@ -71,16 +71,17 @@ class HFPolicy:
     def from_pretrained(cls, name_or_path: str, *, device: str | None = None, dtype: Any = None,
                         gguf_file: str | None = None, **kw: Any) -> HFPolicy:
         """Load a model and tokenizer with transformers' Auto classes (a Hub id or a local folder; `gguf_file` for
-        a GGUF inside it) and wrap them. Other keyword arguments go to HFPolicy()."""
+        a GGUF inside it) and wrap them. A folder holding an image processor (a vision-language checkpoint that
+        agentgym saved) also gets its `vision` (agentgym.models.load_model_folder). Other keyword arguments go to
+        HFPolicy()."""
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from agentgym.models import resolve_model_path
+        from agentgym.models import load_model_folder
 
-        name_or_path = resolve_model_path(name_or_path, gguf_file=gguf_file)
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, gguf_file=gguf_file)
-        model = AutoModelForCausalLM.from_pretrained(name_or_path, gguf_file=gguf_file, dtype=dtype or "auto")
+        model, tokenizer, vision = load_model_folder(name_or_path, dtype=dtype or "auto", gguf_file=gguf_file)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if vision is not None:
+            kw = {"vision": vision, **kw}
         return cls(model.to(device), tokenizer, **kw)
 
     def act(self, conversations: Sequence[Conversation]) -> list[Completion]:
