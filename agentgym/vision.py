@@ -34,6 +34,14 @@ class ImageTokens:
         if self.image_token_id is None or self.image_token_id == getattr(tokenizer, "unk_token_id", -1):
             raise ValueError(f"the tokenizer has no image token {image_token!r}; add it as a special token")
         self.merge = int(getattr(image_processor, "merge_size", 2))
+        video = tokenizer.convert_tokens_to_ids("<|video_pad|>")
+        unk = getattr(tokenizer, "unk_token_id", None)
+        self.never_generated: tuple[int, ...] = tuple(sorted(
+            {self.image_token_id} | ({video} if isinstance(video, int) and video != unk else set())))
+        """Placeholder tokens a policy must not generate (the image and video pads): one in a completion would be an
+        image position without an image, which the model's forward refuses ("Image features and image tokens do not
+        match"). The HF policy never samples them, and the training forward renormalises the policy's distribution
+        without them, so sampling and training logprobs agree."""
         self._cache: dict[str, tuple[Any, Any]] = {}
 
     def _one(self, image: Image) -> tuple[Any, Any]:

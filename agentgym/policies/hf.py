@@ -115,6 +115,9 @@ class HFPolicy:
             eos_token_id=self.stop_ids, pad_token_id=self.pad_id, return_dict_in_generate=True, output_logits=True,
         )
         processors = LogitsProcessorList()
+        banned = list(self.vision.never_generated) if self.vision is not None else []
+        if banned:  # image placeholders are the prompt's, never the policy's (agentgym.vision.ImageTokens)
+            processors.append(_Suppress(banned))
         if self.do_sample:
             call = self._calls
             keys = [episode_stream_seed(c.seed, c.turn) if c.seed is not None
@@ -135,8 +138,9 @@ class HFPolicy:
                                          logits_processor=processors, **pixels)
             new_tokens = result.sequences[:, width:]
             # Raw logits of each step (before temperature / top-k / top-p / noise), one [batch, vocab] per step.
+            # Under the distribution sampled from: suppressed tokens carry no probability (as in trainers/forward.py).
             logprobs = torch.stack([
-                torch.log_softmax(step.float() / self.temperature, dim=-1)
+                torch.log_softmax(_suppressed(step.float(), banned) / self.temperature, dim=-1)
                 .gather(-1, new_tokens[:, t:t + 1]).squeeze(-1)
                 for t, step in enumerate(result.logits)
             ], dim=1)
@@ -154,6 +158,27 @@ class HFPolicy:
                 token_ids=ids, logprobs=row_lps[:len(ids)], finish_reason="stop" if end is not None else "length",
             ))
         return completions
+
+
+SUPPRESSED_LOGIT = -1e9
+"""The logit of a token the policy may not generate (finite, so entropies stay finite: 0 x -1e9 = 0)."""
+
+
+def _suppressed(scores: Any, ids: Sequence[int]) -> Any:
+    if ids:
+        scores = scores.clone()
+        scores[..., list(ids)] = SUPPRESSED_LOGIT
+    return scores
+
+
+class _Suppress:
+    """A logits processor that keeps `ids` from being generated (greedy or sampled)."""
+
+    def __init__(self, ids: Sequence[int]):
+        self.ids = list(ids)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        return _suppressed(scores, self.ids)
 
 
 class _PerRowGumbel:
