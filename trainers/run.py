@@ -174,8 +174,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
     newest intact checkpoint; a different algorithm, model, seed or env needs allow_config_change) or overwrite
     (delete it first). `model`/`tokenizer` (and `vision`, a vision-language model's image processor) start from
     given objects instead of building them from cfg.model (the demo hands over its SFT model); they are trained in
-    place. An env that shows images needs a vision-language model (a ConfigError says so before anything runs). Ctrl-C or SIGTERM finishes the current step, saves a
-    checkpoint and raises TrainingInterrupted (a second one stops at once).
+    place. An env that shows images needs a vision-language model (a ConfigError says so before the first step).
+    Ctrl-C or SIGTERM finishes the current step, saves a checkpoint and raises TrainingInterrupted (a second one
+    stops at once).
     """
     run_dir = Path(cfg.run.out_dir)
     ckpt, notes = run_folder.prepare(run_dir, config_to_dict(cfg), resume=resume, overwrite=overwrite,
@@ -185,13 +186,16 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
     rng.seed_everything(cfg.run.seed)
     device = pick_device(cfg.model)
     train_tasks, eval_tasks = env_tasks(cfg.env)
+    checked = False
     if ckpt is not None:
         model, tokenizer, vision = load_model(str(ckpt / "model"))
     elif model is None:
         if cfg.model.name in ("tiny", "smollm2"):  # text-only: say so before building its tokenizer's corpus
             require_vision_for_images(cfg, None)
+            checked = True
         model, tokenizer, vision = build_model(cfg, train_tasks)
-    require_vision_for_images(cfg, vision)
+    if not checked:
+        require_vision_for_images(cfg, vision)
     model.to(device).train()
     if cfg.model.gradient_checkpointing:
         model.gradient_checkpointing_enable()

@@ -5,6 +5,7 @@ then `agentgym eval` of the checkpoint)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -27,14 +28,14 @@ def test_agentgym_train_on_miniwob(tmp_path):
            "--set", f'run.out_dir="{out}"']
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "trained grpo for 1 step in" in proc.stdout and "held-out success: 0.000 on 2 tasks" in proc.stdout and "held-out success:" in proc.stdout
+    assert "trained grpo for 1 step in" in proc.stdout and "held-out success:" in proc.stdout
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [1] and rows[0]["rollout/episodes"] == 2.0
 
 
 # -- the vision-language recipes: configs/gui_grounding_sft.toml, then configs/gui_grounding_grpo.toml ---------------
 TINY_VL = ["--set", "model.tiny_hidden_size=32", "--set", "model.tiny_num_layers=1", "--set", "model.tiny_num_heads=2",
-           "--set", "model.tiny_corpus_episodes=2", "--set", "env.num_train_tasks=16", "--set", "run.eval_tasks=2",
+           "--set", "model.tiny_corpus_episodes=2", "--set", "env.num_train_tasks=4", "--set", "run.eval_tasks=2",
            "--set", "run.progress_bar=false", "--set", "run.tensorboard=false"]
 PROCESSOR_FILES = {"config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja",
                    "preprocessor_config.json"}
@@ -55,27 +56,30 @@ def _rows(run_dir: Path) -> list[dict]:
 def test_agentgym_train_tiny_vl_sft_then_grpo_then_eval_the_checkpoint(tmp_path):
     from safetensors.torch import load_file
 
-    # SFT long enough (40 steps of 8 oracle answers at a high learning rate) that some sampled answers parse: a
-    # GRPO group whose answers all fail to parse scores 0 everywhere and leaves the weights where they are.
+    # SFT long enough (30 steps of 8 oracle answers on 4 tasks) that the answers parse, and GRPO sampling at
+    # temperature 0.4, where about 60% of them do (at temperature 1 this tiny model garbles nearly all): a group
+    # whose answers all fail to parse scores 0 everywhere and leaves the weights where they are.
     sft = tmp_path / "sft"
-    proc = _agentgym("train", "configs/gui_grounding_sft.toml", *TINY_VL, "--set", "run.steps=40",
-                     "--set", "algo.oracle_episodes=16", "--set", "algo.batch_size=8", "--set", "algo.lr=3e-2",
+    proc = _agentgym("train", "configs/gui_grounding_sft.toml", *TINY_VL, "--set", "run.steps=30",
+                     "--set", "algo.oracle_episodes=16", "--set", "algo.batch_size=8", "--set", "algo.lr=1e-2",
                      "--set", "algo.warmup_steps=5", "--set", f'run.out_dir="{sft}"', "--no-eval")
-    assert "trained sft for 40 steps in" in proc.stdout
-    assert [r["step"] for r in _rows(sft)] == list(range(1, 41))
-    sft_model = sft / "checkpoints" / "step_40" / "model"
+    assert "trained sft for 30 steps in" in proc.stdout
+    assert [r["step"] for r in _rows(sft)] == list(range(1, 31))
+    sft_model = sft / "checkpoints" / "step_30" / "model"
     assert PROCESSOR_FILES <= {p.name for p in sft_model.iterdir()}
 
     # GRPO from the SFT run folder (model.name = its folder: the newest checkpoint, with its image processor)
     grpo = tmp_path / "grpo"
     proc = _agentgym("train", "configs/gui_grounding_grpo.toml", *TINY_VL, "--set", "run.steps=1",
                      "--set", "rollout.tasks_per_step=4", "--set", "rollout.group_size=4",
+                     "--set", "rollout.temperature=0.4",
                      "--set", f'model.name="{sft}"', "--set", f'run.out_dir="{grpo}"')
-    assert "trained grpo for 1 step in" in proc.stdout and "held-out success: 0.000 on 2 tasks" in proc.stdout
+    assert "trained grpo for 1 step in" in proc.stdout and re.search(r"held-out success: \d\.\d{3} on 2 tasks",
+                                                                      proc.stdout), proc.stdout
     rows = _rows(grpo)
     assert [r["step"] for r in rows] == [1] and rows[0]["rollout/episodes"] == 16.0
     assert rows[0]["rollout/errors"] == 0.0 and rows[0]["rollout/invalid_action_rate"] < 1.0
-    assert rows[0]["reward/advantage_abs_mean"] > 0  # parseable answers score above unparseable ones
+    assert rows[0]["reward/groups_with_signal"] > 0 and rows[0]["reward/advantage_abs_mean"] > 0
     grpo_model = grpo / "checkpoints" / "step_1" / "model"
     assert PROCESSOR_FILES <= {p.name for p in grpo_model.iterdir()}
     before, after = load_file(sft_model / "model.safetensors"), load_file(grpo_model / "model.safetensors")
