@@ -105,3 +105,23 @@ def resolve_model_path(name: str, *, gguf_file: str | None = None) -> str:
                                 "not tried); pass an existing model folder or a Hub id like org/name. If it is a "
                                 "training run's folder, train that run first (a recipe's first line says which)")
     return name
+
+
+def load_model_folder(name_or_path: str, *, dtype: Any = "auto", gguf_file: str | None = None
+                      ) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, vision) from a transformers model folder (or a run folder, or a Hub id already on disk).
+
+    A folder with an image processor (preprocessor_config.json, as agentgym checkpoints of a vision-language model
+    hold) loads as an image-text-to-text model (Qwen2-VL's class) with agentgym.vision.ImageTokens for its processor;
+    any other as a causal LM, with vision None. `name_or_path` goes through resolve_model_path first.
+    """
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
+
+    from agentgym.vision import load_vision
+
+    path = resolve_model_path(name_or_path, gguf_file=gguf_file)
+    tokenizer = AutoTokenizer.from_pretrained(path, gguf_file=gguf_file)
+    vision = load_vision(path, tokenizer) if os.path.isdir(path) else None
+    cls = AutoModelForImageTextToText if vision is not None else AutoModelForCausalLM
+    model = cls.from_pretrained(path, gguf_file=gguf_file, dtype=dtype)
+    return model, tokenizer, vision

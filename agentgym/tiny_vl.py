@@ -26,8 +26,18 @@ TEMPLATE = (
 
 
 def tiny_vision_model(corpus: Iterable[str] = (), *, seed: int = 0, max_pixels: int = 28 * 28 * 16,
-                      hidden_size: int = 32) -> tuple[Any, Any, Any]:
-    """(model, tokenizer, agentgym.vision.ImageTokens) of a tiny random Qwen2-VL."""
+                      hidden_size: int = 32, num_layers: int = 1, num_heads: int = 2,
+                      vocab_size: int = 768) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, agentgym.vision.ImageTokens) of a tiny random Qwen2-VL, deterministic under `seed`.
+
+    corpus: extra texts the tokenizer trains on (env observations and oracle answers, so they encode compactly).
+    max_pixels: the image processor's limit; each 28 x 28 block of an image becomes one image token. hidden_size,
+    num_layers, num_heads: the language model's (the vision tower has the same width, one layer and 2 heads).
+    vocab_size: an upper bound on the BPE vocabulary (a small corpus yields fewer merges).
+    """
+    if hidden_size % num_heads or (hidden_size // num_heads) % 4:
+        raise ValueError(f"hidden_size ({hidden_size}) / num_heads ({num_heads}) must be a multiple of 4 (M-RoPE "
+                         "splits each head's rotary half into time, height and width sections)")
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen2VLConfig, Qwen2VLForConditionalGeneration
@@ -39,7 +49,7 @@ def tiny_vision_model(corpus: Iterable[str] = (), *, seed: int = 0, max_pixels: 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=768, special_tokens=SPECIAL, show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     # a slice of the text corpus keeps training the tokenizer to a fraction of a second
     tok.train_from_iterator(list(default_corpus())[:60] + list(corpus) + ["click(12, 34) [10, 20, 30, 40]"], trainer)
@@ -47,10 +57,14 @@ def tiny_vision_model(corpus: Iterable[str] = (), *, seed: int = 0, max_pixels: 
                                         additional_special_tokens=SPECIAL, padding_side="left")
     tokenizer.chat_template = TEMPLATE
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL}
+    half = hidden_size // num_heads // 2  # rotary dimensions per head, split 1 : 1.5 : 1.5 as Qwen2-VL's 16/24/24
+    t_sec = half // 4
+    mrope = [t_sec, (half - t_sec) // 2, half - t_sec - (half - t_sec) // 2]
     config = Qwen2VLConfig(
         text_config=dict(vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=2 * hidden_size,
-                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=8192,
-                         rope_scaling={"type": "mrope", "mrope_section": [2, 3, 3]}, tie_word_embeddings=True,
+                         num_hidden_layers=num_layers, num_attention_heads=num_heads, num_key_value_heads=1,
+                         max_position_embeddings=8192, rope_scaling={"type": "mrope", "mrope_section": mrope},
+                         tie_word_embeddings=True,
                          bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"],
                          pad_token_id=ids["<|endoftext|>"]),
         vision_config=dict(depth=1, embed_dim=hidden_size, hidden_size=hidden_size, num_heads=2, mlp_ratio=2,

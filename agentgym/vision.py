@@ -13,10 +13,15 @@ pixel inputs to generate(), and the trainers' batches carry them into the traini
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from agentgym.types import Image
+
+PROCESSOR_FILE = "preprocessor_config.json"
+"""The image processor's file in a model folder (what save_pretrained writes): its presence marks a vision-language
+model folder."""
 
 
 class ImageTokens:
@@ -29,6 +34,14 @@ class ImageTokens:
         if self.image_token_id is None or self.image_token_id == getattr(tokenizer, "unk_token_id", -1):
             raise ValueError(f"the tokenizer has no image token {image_token!r}; add it as a special token")
         self.merge = int(getattr(image_processor, "merge_size", 2))
+        video = tokenizer.convert_tokens_to_ids("<|video_pad|>")
+        unk = getattr(tokenizer, "unk_token_id", None)
+        self.never_generated: tuple[int, ...] = tuple(sorted(
+            {self.image_token_id} | ({video} if isinstance(video, int) and video != unk else set())))
+        """Placeholder tokens a policy must not generate (the image and video pads): one in a completion would be an
+        image position without an image, which the model's forward refuses ("Image features and image tokens do not
+        match"). The HF policy never samples them, and the training forward renormalises the policy's distribution
+        without them, so sampling and training logprobs agree."""
         self._cache: dict[str, tuple[Any, Any]] = {}
 
     def _one(self, image: Image) -> tuple[Any, Any]:
@@ -58,12 +71,27 @@ class ImageTokens:
             out.append(self.image_token * self.count(im) + rest)
         return "".join(out)
 
+    def save_pretrained(self, path: str | os.PathLike) -> None:
+        """Write the image processor's config into a model folder (beside the model and tokenizer files), so that
+        load_vision(path, tokenizer) rebuilds this object."""
+        self.image_processor.save_pretrained(path)
+
     def pixel_inputs(self, images: Sequence[Image]) -> dict[str, Any]:
         """{"pixel_values", "image_grid_thw"} for the images in order (what the model's forward takes)."""
         import torch
 
         pv, grid = zip(*(self._one(im) for im in images))
         return {"pixel_values": torch.cat(pv, dim=0), "image_grid_thw": torch.cat(grid, dim=0)}
+
+
+def load_vision(path: str | os.PathLike, tokenizer: Any) -> ImageTokens | None:
+    """ImageTokens for the image processor saved in model folder `path` (transformers' AutoImageProcessor reads its
+    preprocessor_config.json), or None when the folder has none (a text-only model)."""
+    if not os.path.isfile(os.path.join(path, PROCESSOR_FILE)):
+        return None
+    from transformers import AutoImageProcessor
+
+    return ImageTokens(AutoImageProcessor.from_pretrained(str(path)), tokenizer)
 
 
 def message_images(messages: Sequence[Any]) -> list[Image]:

@@ -60,6 +60,9 @@ class Batch:
     images); forward() concatenates them in row order, as the image tokens appear in the batch."""
     image_token_id: int | None = None
     """The image placeholder token (with pixel_rows): M-RoPE reads which positions are image tokens."""
+    never_generated: tuple[int, ...] = ()
+    """Tokens the policy cannot generate (a vision-language model's image placeholders): forward() takes them out of
+    the policy's distribution at policy-token positions, as the HF policy's sampling does."""
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -75,7 +78,7 @@ class Batch:
               for name in _TENSORS}
         return Batch(**kw, layout=self.layout[start:end] if self.layout is not None else None,
                      pixel_rows=self.pixel_rows[start:end] if self.pixel_rows is not None else None,
-                     image_token_id=self.image_token_id)
+                     image_token_id=self.image_token_id, never_generated=self.never_generated)
 
     def to(self, device: torch.device) -> Batch:
         pixel_rows = None if self.pixel_rows is None else [
@@ -149,4 +152,5 @@ def make_batch(trajectories: Sequence[Trajectory], turn_advantages: Sequence[Seq
                 adv[i, a:b] = float(turn_advantages[where.episode][turn])
     return Batch(input_ids=ids, attention_mask=attn, loss_mask=mask, old_logprobs=old, advantages=adv,
                  layout=layout, pixel_rows=pixel_rows if vision is not None else None,
-                 image_token_id=vision.image_token_id if vision is not None else None)
+                 image_token_id=vision.image_token_id if vision is not None else None,
+                 never_generated=tuple(vision.never_generated) if vision is not None else ())

@@ -1,6 +1,7 @@
 """Checkpoints with exact resume.
 
-A checkpoint (checkpoints/step_N/) holds the model (save_pretrained), tokenizer, optimizer and scheduler state, the
+A checkpoint (checkpoints/step_N/) holds the model (save_pretrained), tokenizer (and a vision-language model's image
+processor, preprocessor_config.json, all three in model/), optimizer and scheduler state, the
 value head (PPO), the progress estimator (SPA), every RNG state (python, numpy, torch) and the step; the data order is
 a pure function of (seed, step) (trainers/data_order.py), so the same tasks come next. tests/trainers/test_checkpoints.py
 trains 4 steps straight and 2 + resume + 2 and compares the parameters and metrics.
@@ -27,8 +28,10 @@ MANIFEST = "manifest.json"
 
 def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module, tokenizer: Any,
                     optimizer: torch.optim.Optimizer, scheduler: Any = None, extra_modules: dict | None = None,
-                    estimator: Any = None, keep: int = 2, extra_state: dict | None = None) -> Path:
-    """Write checkpoints/step_N/ (model + tokenizer via save_pretrained, trainer_state.pt) and prune old ones."""
+                    estimator: Any = None, keep: int = 2, extra_state: dict | None = None,
+                    vision: Any = None) -> Path:
+    """Write checkpoints/step_N/ (model + tokenizer via save_pretrained, and `vision`'s image processor when given,
+    in model/; trainer_state.pt) and prune old ones."""
     ckpt_root = Path(run_dir) / CHECKPOINT_DIR
     final = ckpt_root / f"step_{step}"
     tmp = ckpt_root / f".step_{step}.tmp"
@@ -37,6 +40,8 @@ def save_checkpoint(run_dir: str | Path, step: int, *, model: torch.nn.Module, t
     tmp.mkdir(parents=True)
     save_model(model, tmp / "model")
     tokenizer.save_pretrained(tmp / "model")
+    if vision is not None:
+        vision.save_pretrained(tmp / "model")
     state = {
         "step": step,
         "optimizer": optimizer.state_dict(),

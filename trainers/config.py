@@ -75,19 +75,27 @@ class RunConfig:
 @dataclass(kw_only=True)
 class ModelConfig:
     name: str = "tiny"
-    """"tiny" (a small model and tokenizer built locally by agentgym.tiny), "smollm2" (SmolLM2-135M-Instruct via
+    """"tiny" (a small model and tokenizer built locally by agentgym.tiny), "tiny-vl" (a small vision-language
+    model, Qwen2-VL's architecture with its image processor, built locally by agentgym.tiny_vl: for envs whose
+    observations hold images, such as agentgym/GUIGrounding-v0), "smollm2" (SmolLM2-135M-Instruct via
     agentgym.models.load_smollm2), a transformers model folder, a training run's folder (the model of its newest
-    intact checkpoint: start RL from an SFT run with model.name = "runs/tiny_sft"), or a Hub id."""
+    intact checkpoint: start RL from an SFT run with model.name = "runs/tiny_sft"; a vision-language run's
+    checkpoint brings its image processor), or a Hub id. "tiny" and "tiny-vl" are seeded by run.seed."""
     tiny_hidden_size: int = 64
-    """Hidden size of the tiny model (name = "tiny" only)."""
+    """Hidden size of the tiny model (name = "tiny" or "tiny-vl"; tiny-vl's vision tower has the same width)."""
     tiny_num_layers: int = 2
-    """Transformer layers of the tiny model (name = "tiny" only)."""
+    """Transformer layers of the tiny model's language model (name = "tiny" or "tiny-vl"; tiny-vl's vision tower
+    has one)."""
     tiny_num_heads: int = 4
-    """Attention heads of the tiny model (name = "tiny" only)."""
+    """Attention heads of the tiny model (name = "tiny" or "tiny-vl", where hidden size / heads must be a multiple
+    of 4 for M-RoPE)."""
     tiny_vocab_size: int = 512
-    """BPE vocabulary of the tiny tokenizer, trained on the env's observations and oracle actions."""
+    """BPE vocabulary of the tiny tokenizer (an upper bound), trained on the env's observations and oracle actions."""
     tiny_corpus_episodes: int = 32
     """Oracle episodes on the train split whose text trains the tiny tokenizer."""
+    tiny_vl_max_pixels: int = 28 * 28 * 16
+    """Most pixels the tiny-vl image processor keeps of an image (Qwen2-VL's max_pixels; name = "tiny-vl" only):
+    each 28 x 28 block becomes one image token, so the default gives at most 16 tokens per image."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where the training model lives; "auto" picks cuda when available."""
     rollout_backend: Literal["hf", "vllm"] = "hf"
@@ -97,11 +105,18 @@ class ModelConfig:
     """Trade compute for memory on long multi-turn sequences."""
 
     def __post_init__(self) -> None:
-        _check(bool(self.name), "model.name", self.name, 'use "tiny", "smollm2" or a transformers model path')
+        _check(bool(self.name), "model.name", self.name,
+               'use "tiny", "tiny-vl", "smollm2" or a transformers model path')
         for key in ("tiny_hidden_size", "tiny_num_layers", "tiny_num_heads", "tiny_vocab_size"):
             _check(getattr(self, key) >= 1, f"model.{key}", getattr(self, key), "use a positive integer")
         _check(self.tiny_hidden_size % self.tiny_num_heads == 0, "model.tiny_hidden_size", self.tiny_hidden_size,
                f"make it a multiple of model.tiny_num_heads ({self.tiny_num_heads})")
+        if self.name == "tiny-vl":
+            _check(self.tiny_hidden_size % (4 * self.tiny_num_heads) == 0, "model.tiny_hidden_size",
+                   self.tiny_hidden_size, f"tiny-vl needs a multiple of 4 x model.tiny_num_heads "
+                   f"({4 * self.tiny_num_heads}): M-RoPE splits each head in time, height and width sections")
+        _check(self.tiny_vl_max_pixels >= 28 * 28 * 4, "model.tiny_vl_max_pixels", self.tiny_vl_max_pixels,
+               f"use at least {28 * 28 * 4} (the image processor's min_pixels: 4 image tokens)")
 
 
 @dataclass(kw_only=True)

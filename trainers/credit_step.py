@@ -25,6 +25,11 @@ class CreditStep:
         self.credit = credit
         self.config = make_credit_config(self.method, ctx.cfg.credit.params)
         self.estimator = None
+        if self.method in ("info_gain", "progress") and getattr(ctx, "vision", None) is not None:
+            # Both read the policy's forward pass on token rows without their images' pixel inputs.
+            raise ConfigError(f"credit.method = {self.method!r} does not take images yet, and model.name = "
+                              f"{ctx.cfg.model.name!r} is a vision-language model; use outcome, turn_level, gigpo "
+                              "or gated credit with it")
         if self.method == "role_conditioned":
             # SPIRAL's per-(game, role) baselines live across steps; the checkpoint saves them as the method's state
             from agentgym.trainers.credit.role_conditioned import RoleBaselines

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from agentgym.trainers.batching import Batch
+from agentgym.policies.hf import SUPPRESSED_LOGIT
 from agentgym.trainers.losses import logprobs_from_logits
 
 
@@ -31,7 +32,15 @@ def forward(model: Any, batch: Batch, *, temperature: float = 1.0, hidden: bool 
     """One forward pass of the training model on a batch, shifted so that position i scores token i."""
     out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, output_hidden_states=hidden,
                 use_cache=False, **batch.pixel_inputs())
-    logits = out.logits[:, :-1].float() / temperature
+    logits = out.logits[:, :-1].float()
+    if batch.never_generated:
+        # Where the row holds a policy token, the distribution it was sampled from had no image placeholders
+        # (HFPolicy suppresses them); elsewhere (prompt, env replies) the model's own distribution is kept.
+        banned = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
+        banned[list(batch.never_generated)] = True
+        policy = batch.loss_mask[:, 1:].to(logits.device).bool().unsqueeze(-1)
+        logits = logits.masked_fill(policy & banned, SUPPRESSED_LOGIT)
+    logits = logits / temperature
     lp = logprobs_from_logits(logits, batch.input_ids[:, 1:])
     # Logprobs and logits of token i come from position i - 1, and so does the state before token i (hidden).
     states = last = None

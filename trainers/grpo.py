@@ -79,7 +79,7 @@ class Trainer:
             return {**metrics, "loss/skipped": 1.0}
         ctx.record(step, episodes, per_turn)
         # Each turn's advantage on every token of its completion: one row per episode, or per turn (windowed).
-        batch = make_batch(episodes, per_turn, pad_id=pad_id_of(ctx.tokenizer), vision=getattr(ctx, "vision", None))
+        batch = make_batch(episodes, per_turn, pad_id=pad_id_of(ctx.tokenizer), vision=ctx.vision)
         metrics["reward/advantage_abs_mean"] = float(batch.advantages.abs().sum() / max(batch.num_policy_tokens, 1))
 
         # UPDATE -------------------------------------------------------------------------------------------------------

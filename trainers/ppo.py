@@ -30,6 +30,7 @@ from agentgym.trainers.credit_step import CreditStep
 from agentgym.trainers.forward import forward
 from agentgym.trainers.update import policy_gradient_update
 from agentgym.trainers.config import ConfigError, PolicyGradientConfig, TrainConfig
+from agentgym.trainers.model_setup import text_config
 from agentgym.trainers.padding import pad_id_of
 
 # Methods known to return per-turn advantages only (no rewards GAE could use).
@@ -89,7 +90,7 @@ class Trainer:
         self.ref_model = ctx.reference_model() if self.algo.kl_coef > 0 else None
         self.credit = CreditStep(ctx)
         self.estimator = self.credit.estimator
-        self.value_head = ValueHead(ctx.model.config.hidden_size).to(ctx.device)
+        self.value_head = ValueHead(text_config(ctx.model).hidden_size).to(ctx.device)
 
     def modules(self) -> dict[str, Any]:
         """The value head trains with the policy and is saved in every checkpoint."""
@@ -115,7 +116,8 @@ class Trainer:
         # Values from the head before any update, for every policy token and for the final state of episodes a limit
         # cut (laid out after their last turn: with_final); GAE over each episode's policy tokens, turn after turn,
         # each turn's reward on its last token, bootstrapped with V(s_T) on truncation and 0 on termination.
-        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), with_final=True).to(ctx.device)
+        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), with_final=True,
+                           vision=ctx.vision).to(ctx.device)
         values, final_values = self._values(batch)
         bootstrap = bootstrap_values(episodes, batch, final_values)
         advantages, returns = gae_over_rows(batch, per_turn_rewards, values, bootstrap, gamma=algo.gamma,

@@ -33,10 +33,11 @@ def play(cfg: TrainConfig, policy: Any, tasks: Sequence[Task], *, group_size: in
 
 
 def eval_model(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Task], *, seed: int = 0,
-               runners: Any = None, out_dir: str | None = None) -> dict[str, float]:
+               runners: Any = None, out_dir: str | None = None, vision: Any = None) -> dict[str, float]:
     """Greedy play of `tasks` (held-out) by the training model through agentgym.evaluation.evaluate, the same
     evaluation `agentgym eval` runs: success rate (Wilson CI), mean reward, turns and progress (bootstrap CIs),
-    errors, invalid-action rate; with out_dir also its metrics.json, trajectories.jsonl and report.html."""
+    errors, invalid-action rate; with out_dir also its metrics.json, trajectories.jsonl and report.html. `vision`:
+    a vision-language model's image processor (RunResult.vision)."""
     import torch
 
     from agentgym.evaluation import evaluate
@@ -44,10 +45,10 @@ def eval_model(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Tas
 
     was_training = model.training
     model.eval()
+    policy = make_policy(model, tokenizer, cfg.rollout, seed=seed, greedy=True, vision=vision)
     try:
         with torch.no_grad():
-            result = evaluate(cfg.env.id, make_policy(model, tokenizer, cfg.rollout, seed=seed, greedy=True),
-                              tasks=tasks, split=cfg.env.eval_split or "heldout", seed=seed, out_dir=out_dir,
+            result = evaluate(cfg.env.id, policy, tasks=tasks, split=cfg.env.eval_split or "heldout", seed=seed, out_dir=out_dir,
                               max_turns=cfg.env.max_turns, max_context_tokens=cfg.env.max_context_tokens,
                               batch_size=cfg.rollout.batch_size, env_kwargs=cfg.env.kwargs,
                               executor=cfg.rollout.executor, runners=runners, policy_name=f"{cfg.algo.name} model",

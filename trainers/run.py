@@ -5,7 +5,8 @@
     result = train(load_config("configs/tiny_grpo.toml", ["run.steps=4"]))
 
 The algorithm lives in trainers/<name>.py (a `Config` dataclass and a `Trainer` with `step(step) -> metrics`);
-this file owns what they share: the model and tokenizer, the optimizer, the rollout policy, the run directory.
+this file owns what they share: the model and tokenizer (and a vision-language model's image processor), the
+optimizer, the rollout policy, the run directory.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from agentgym.trainers import checkpoints, rng, run_folder
 from agentgym.trainers.config import TrainConfig, config_to_dict
 from agentgym.trainers.data_order import env_tasks, tasks_for_step
 from agentgym.trainers.metrics_log import MetricsLogger
-from agentgym.trainers.model_setup import (build_model_and_tokenizer, load_pretrained, make_policy, pick_device,
-                                           trainable_parameters)
+from agentgym.trainers.model_setup import (build_model, load_model, load_model_weights, make_policy, pick_device,
+                                           require_vision_for_images, trainable_parameters)
 from agentgym.trainers.rollouts import env_runners, eval_model, group_trajectories, play
 from agentgym.trainers.weight_sync import sync_weights
 from agentgym.types import Trajectory
@@ -48,6 +49,9 @@ class Context:
     """The checkpoint this run resumes from (trainers load their own extra state from it), or None."""
     runners: Any = None
     """The run's agentgym.runners.RunnerPool: every rollout and eval of the run plays on it."""
+    vision: Any = None
+    """agentgym.vision.ImageTokens of a vision-language model (its image processor): rollouts put the observations'
+    images into the prompts and batches carry their pixel inputs. None for a text-only model."""
     optimizer: torch.optim.Optimizer | None = None
     scheduler: Any = None
     _vllm_policy: Any = None
@@ -91,7 +95,7 @@ class Context:
 
     def rollout_policy(self, seed: int) -> Any:
         if self.cfg.model.rollout_backend == "hf":
-            return make_policy(self.model, self.tokenizer, self.cfg.rollout, seed=seed)
+            return make_policy(self.model, self.tokenizer, self.cfg.rollout, seed=seed, vision=self.vision)
         # vLLM: one engine for the run, weights reloaded from the training model before each rollout.
         if self._vllm_policy is None:
             from agentgym.policies.vllm import VLLMPolicy
@@ -103,10 +107,12 @@ class Context:
             start = self.run_dir / "vllm_init"
             checkpoints.save_model(self.model, start)
             self.tokenizer.save_pretrained(start)
+            if self.vision is not None:
+                self.vision.save_pretrained(start)
             r = self.cfg.rollout
             params = SamplingParams(temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else -1,
                                     max_tokens=r.max_new_tokens, logprobs=0)
-            self._vllm_policy = VLLMPolicy(str(start), sampling_params=params)
+            self._vllm_policy = VLLMPolicy(str(start), sampling_params=params, vision=self.vision)
         else:
             sync_weights(self._vllm_policy, self.model)
         return self._vllm_policy
@@ -116,7 +122,7 @@ class Context:
         measures KL to the same model."""
         ref_dir = self.run_dir / "reference"
         if self.resume_from is not None and ref_dir.is_dir():
-            ref, _ = load_pretrained(str(ref_dir))
+            ref = load_model_weights(str(ref_dir))
         else:
             ref = copy.deepcopy(self.model)
             checkpoints.save_model(ref, ref_dir)
@@ -139,6 +145,8 @@ class RunResult:
     """The step this call started from (the resumed checkpoint's, else 0)."""
     notes: list[str] = field(default_factory=list)
     """What the run folder check did (overwritten, damaged checkpoints set aside, config changes on resume)."""
+    vision: Any = None
+    """The image processor (agentgym.vision.ImageTokens) of a vision-language model; None for a text-only one."""
 
     @property
     def steps_run(self) -> int:
@@ -158,14 +166,17 @@ def trainer_class(name: str) -> type:
 
 
 def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, allow_config_change: bool = False,
-          model: Any = None, tokenizer: Any = None, on_step: Callable[[int, dict], None] | None = None) -> RunResult:
+          model: Any = None, tokenizer: Any = None, vision: Any = None,
+          on_step: Callable[[int, dict], None] | None = None) -> RunResult:
     """Run `cfg.run.steps` optimizer steps of trainer `cfg.algo.name` in cfg.run.out_dir.
 
     The folder holds one run (trainers/run_folder.py): one that already holds a run needs resume (continue from its
     newest intact checkpoint; a different algorithm, model, seed or env needs allow_config_change) or overwrite
-    (delete it first). `model`/`tokenizer` start from given objects instead of building them from cfg.model (the
-    demo hands over its SFT model); they are trained in place. Ctrl-C or SIGTERM finishes the current step, saves a
-    checkpoint and raises TrainingInterrupted (a second one stops at once).
+    (delete it first). `model`/`tokenizer` (and `vision`, a vision-language model's image processor) start from
+    given objects instead of building them from cfg.model (the demo hands over its SFT model); they are trained in
+    place. An env that shows images needs a vision-language model (a ConfigError says so before the first step).
+    Ctrl-C or SIGTERM finishes the current step, saves a checkpoint and raises TrainingInterrupted (a second one
+    stops at once).
     """
     run_dir = Path(cfg.run.out_dir)
     ckpt, notes = run_folder.prepare(run_dir, config_to_dict(cfg), resume=resume, overwrite=overwrite,
@@ -175,10 +186,16 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
     rng.seed_everything(cfg.run.seed)
     device = pick_device(cfg.model)
     train_tasks, eval_tasks = env_tasks(cfg.env)
+    checked = False
     if ckpt is not None:
-        model, tokenizer = load_pretrained(str(ckpt / "model"))
+        model, tokenizer, vision = load_model(str(ckpt / "model"))
     elif model is None:
-        model, tokenizer = build_model_and_tokenizer(cfg, train_tasks)
+        if cfg.model.name in ("tiny", "smollm2"):  # text-only: say so before building its tokenizer's corpus
+            require_vision_for_images(cfg, None)
+            checked = True
+        model, tokenizer, vision = build_model(cfg, train_tasks)
+    if not checked:
+        require_vision_for_images(cfg, vision)
     model.to(device).train()
     if cfg.model.gradient_checkpointing:
         model.gradient_checkpointing_enable()
@@ -189,7 +206,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, al
     # One pool of env runners for the whole run: envs (and whatever browser or container they hold) start once.
     runners = env_runners(cfg)
     ctx = Context(cfg=cfg, model=model, tokenizer=tokenizer, device=device, train_tasks=train_tasks,
-                  eval_tasks=eval_tasks, run_dir=run_dir, resume_from=ckpt, runners=runners)
+                  eval_tasks=eval_tasks, run_dir=run_dir, resume_from=ckpt, runners=runners, vision=vision)
     try:
         result = _train_steps(ctx, ckpt, on_step)
     finally:
@@ -239,7 +256,7 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
     def save(step: int) -> Path:
         return checkpoints.save_checkpoint(run_dir, step, model=model, tokenizer=tokenizer, optimizer=ctx.optimizer,
                                            scheduler=ctx.scheduler, extra_modules=extra, estimator=trainer.estimator,
-                                           keep=cfg.run.keep_checkpoints)
+                                           keep=cfg.run.keep_checkpoints, vision=ctx.vision)
 
     selfplay = None
     if cfg.selfplay.pool:  # the opponents' pool must hold the starting policy before the first rollout
@@ -258,7 +275,7 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
                 metrics["perf/lr"] = ctx.scheduler.get_last_lr()[0]
                 if cfg.run.eval_every and (step + 1) % cfg.run.eval_every == 0:
                     metrics.update(eval_model(cfg, model, tokenizer, eval_tasks[: cfg.run.eval_tasks],
-                                              runners=ctx.runners))
+                                              runners=ctx.runners, vision=ctx.vision))
                 no_signal.check(step + 1, metrics)
                 logger.log(step + 1, metrics)
                 history.append({"step": step + 1, **metrics})
@@ -278,7 +295,7 @@ def _train_steps(ctx: Context, ckpt: Path | None, on_step: Callable[[int, dict],
         if selfplay is not None:
             selfplay.close()
     return RunResult(run_dir=run_dir, model=model, tokenizer=tokenizer, metrics=history, checkpoint=last_ckpt,
-                     trainer=trainer, start_step=start)
+                     trainer=trainer, start_step=start, vision=ctx.vision)
 
 
 class StopAfterStep:

@@ -35,7 +35,7 @@ class SelfPlayPool:
         for p in frozen.parameters():
             p.requires_grad_(False)
         policy = make_policy(frozen, self.ctx.tokenizer, self.ctx.cfg.rollout,
-                             seed=rng.step_seed(self.ctx.cfg.run.seed, step) + 1)
+                             seed=rng.step_seed(self.ctx.cfg.run.seed, step) + 1, vision=self.ctx.vision)
         members = self.pools[self.cfg.pool]
         members.append(PolicyOpponent(policy, name=f"snapshot@{step}"))
         self.snapshot_steps.append(step)

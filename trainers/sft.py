@@ -53,7 +53,7 @@ class Trainer:
     estimator = None
 
     def __init__(self, ctx: Any):
-        from agentgym.chat import tokenize_trajectory
+        from agentgym.chat import ChatTokenizer, tokenize_trajectory
         from agentgym.policies.scripted import OraclePolicy
         from agentgym.trainers.rollouts import play
 
@@ -64,8 +64,10 @@ class Trainer:
         tasks = [ctx.train_tasks[i % len(ctx.train_tasks)] for i in range(self.algo.oracle_episodes)]
         demos = play(self.cfg, OraclePolicy(), tasks, group_size=1, seed=self.cfg.run.seed, runners=ctx.runners)
         r = self.cfg.rollout
-        # The same token layout RL rollouts use (rollout.history): one row per episode, or one per turn (windowed).
-        self.demos = [tokenize_trajectory(t, ctx.tokenizer, history=r.history, window_turns=r.window_turns)
+        # The same token layout RL rollouts use (rollout.history): one row per episode, or one per turn (windowed);
+        # a vision-language model's image tokens expanded as its policy's prompts hold them.
+        chat = ChatTokenizer(ctx.tokenizer, vision=ctx.vision)
+        self.demos = [tokenize_trajectory(t, chat, history=r.history, window_turns=r.window_turns)
                       for t in demos if t.error is None and t.turns]
         if not self.demos:
             raise RuntimeError(f"the oracle played no usable episode on {self.cfg.env.id!r}: every one ended in an "
@@ -85,7 +87,8 @@ class Trainer:
     def step(self, step: int) -> dict[str, float]:
         ctx, algo = self.ctx, self.algo
         episodes = [self.demos[i] for i in self.batch_indices(step)]
-        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), use_logprobs=False).to(ctx.device)
+        batch = make_batch(episodes, pad_id=pad_id_of(ctx.tokenizer), use_logprobs=False,
+                           vision=ctx.vision).to(ctx.device)
         n_tokens = max(batch.num_policy_tokens, 1)
 
         # UPDATE -------------------------------------------------------------------------------------------------------

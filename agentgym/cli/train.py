@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         from agentgym.trainers.data_order import env_tasks
 
         _, heldout = env_tasks(cfg.env)
-        ev = eval_model(cfg, result.model, result.tokenizer, heldout[: cfg.run.eval_tasks])
+        ev = eval_model(cfg, result.model, result.tokenizer, heldout[: cfg.run.eval_tasks], vision=result.vision)
         print(f"held-out success: {ev['eval/success_rate']:.3f} on {min(len(heldout), cfg.run.eval_tasks)} tasks")
     print(f"run dir: {result.run_dir} (metrics.jsonl, tb/, checkpoints/: latest {result.checkpoint})")
     return 0

@@ -71,16 +71,17 @@ class HFPolicy:
     def from_pretrained(cls, name_or_path: str, *, device: str | None = None, dtype: Any = None,
                         gguf_file: str | None = None, **kw: Any) -> HFPolicy:
         """Load a model and tokenizer with transformers' Auto classes (a Hub id or a local folder; `gguf_file` for
-        a GGUF inside it) and wrap them. Other keyword arguments go to HFPolicy()."""
+        a GGUF inside it) and wrap them. A folder holding an image processor (a vision-language checkpoint that
+        agentgym saved) also gets its `vision` (agentgym.models.load_model_folder). Other keyword arguments go to
+        HFPolicy()."""
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from agentgym.models import resolve_model_path
+        from agentgym.models import load_model_folder
 
-        name_or_path = resolve_model_path(name_or_path, gguf_file=gguf_file)
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, gguf_file=gguf_file)
-        model = AutoModelForCausalLM.from_pretrained(name_or_path, gguf_file=gguf_file, dtype=dtype or "auto")
+        model, tokenizer, vision = load_model_folder(name_or_path, dtype=dtype or "auto", gguf_file=gguf_file)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if vision is not None:
+            kw = {"vision": vision, **kw}
         return cls(model.to(device), tokenizer, **kw)
 
     def act(self, conversations: Sequence[Conversation]) -> list[Completion]:
@@ -114,6 +115,9 @@ class HFPolicy:
             eos_token_id=self.stop_ids, pad_token_id=self.pad_id, return_dict_in_generate=True, output_logits=True,
         )
         processors = LogitsProcessorList()
+        banned = list(self.vision.never_generated) if self.vision is not None else []
+        if banned:  # image placeholders are the prompt's, never the policy's (agentgym.vision.ImageTokens)
+            processors.append(_Suppress(banned))
         if self.do_sample:
             call = self._calls
             keys = [episode_stream_seed(c.seed, c.turn) if c.seed is not None
@@ -134,8 +138,9 @@ class HFPolicy:
                                          logits_processor=processors, **pixels)
             new_tokens = result.sequences[:, width:]
             # Raw logits of each step (before temperature / top-k / top-p / noise), one [batch, vocab] per step.
+            # Under the distribution sampled from: suppressed tokens carry no probability (as in trainers/forward.py).
             logprobs = torch.stack([
-                torch.log_softmax(step.float() / self.temperature, dim=-1)
+                torch.log_softmax(_suppressed(step.float(), banned) / self.temperature, dim=-1)
                 .gather(-1, new_tokens[:, t:t + 1]).squeeze(-1)
                 for t, step in enumerate(result.logits)
             ], dim=1)
@@ -153,6 +158,27 @@ class HFPolicy:
                 token_ids=ids, logprobs=row_lps[:len(ids)], finish_reason="stop" if end is not None else "length",
             ))
         return completions
+
+
+SUPPRESSED_LOGIT = -1e9
+"""The logit of a token the policy may not generate (finite, so entropies stay finite: 0 x -1e9 = 0)."""
+
+
+def _suppressed(scores: Any, ids: Sequence[int]) -> Any:
+    if ids:
+        scores = scores.clone()
+        scores[..., list(ids)] = SUPPRESSED_LOGIT
+    return scores
+
+
+class _Suppress:
+    """A logits processor that keeps `ids` from being generated (greedy or sampled)."""
+
+    def __init__(self, ids: Sequence[int]):
+        self.ids = list(ids)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        return _suppressed(scores, self.ids)
 
 
 class _PerRowGumbel:

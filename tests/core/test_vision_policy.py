@@ -127,3 +127,33 @@ def test_vllm_policy_sends_images_as_multi_modal_data(tiny, monkeypatch):
     assert first["prompt_token_ids"].count(vision.image_token_id) == vision.count(a) + vision.count(b)
     assert len(second["multi_modal_data"]["image"]) == 1
     assert second["prompt_token_ids"] == HFPolicy(model, tok, vision=vision).chat.start_ids(msgs[:1])
+
+
+def test_the_policy_never_generates_an_image_placeholder_and_training_scores_it_the_same(tiny, tmp_path):
+    """A model that prefers <|image_pad|> above all (a hook adds 50 to its logit) still writes none: a generated one
+    would be an image position without an image, which the forward refuses. Training logprobs renormalise the same
+    way at policy tokens, so they equal the sampling logprobs."""
+    model, tok, vision = tiny
+    assert vision.never_generated == tuple(sorted(tok.convert_tokens_to_ids(["<|image_pad|>", "<|video_pad|>"])))
+
+    def prefer_image_pad(module, args, out):
+        out = out.clone()
+        out[..., vision.image_token_id] += 50.0
+        return out
+
+    handle = model.lm_head.register_forward_hook(prefer_image_pad)
+    try:
+        policy = HFPolicy(model, tok, vision=vision, max_new_tokens=5, seed=0)
+        factory = lambda: GUIGroundingEnv(cache_dir=tmp_path, max_pixels=160 * 100)  # noqa: E731
+        env = factory()
+        tasks = env.suite.split("heldout")[:1]
+        env.close()
+        trajs = rollout(factory, policy, tasks, group_size=2)
+        for t in trajs:
+            ids = t.turns[0].completion_ids
+            assert len(ids) == 5 and not set(ids) & set(vision.never_generated)
+        batch = make_batch(trajs, [[1.0], [-1.0]], pad_id=tok.pad_token_id, vision=vision)
+        fresh = recompute_logprobs(model, batch, micro_batch_size=2, temperature=1.0)
+        assert torch.allclose(fresh * batch.loss_mask, batch.old_logprobs * batch.loss_mask, atol=1e-4)
+    finally:
+        handle.remove()
