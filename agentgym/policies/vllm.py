@@ -64,6 +64,11 @@ class VLLMPolicy:
             if tok not in stop:
                 stop.append(tok)
         params.stop_token_ids = stop
+        if vision is not None and vision.never_generated:
+            # A sampled image placeholder would be an image position without an image (the training forward refuses
+            # it). vLLM clamps a logit bias to [-100, 100]; exp(-100) is 0 at float32, as the HF policy's mask is.
+            params.logit_bias = {**(getattr(params, "logit_bias", None) or {}),
+                                 **{tok: -100.0 for tok in vision.never_generated}}
         self.sampling_params = params
 
     def generation_settings(self) -> dict[str, Any]:

@@ -122,6 +122,9 @@ def test_vllm_policy_sends_images_as_multi_modal_data(tiny, monkeypatch):
             Message("user", [ImagePart(b), TextPart("second")])]
     out = policy.act([Conversation(messages=msgs, seed=0), Conversation(messages=msgs[:1], seed=1)])
     assert out[0].text == "click(1, 2)" and out[0].logprobs[0] == -0.5
+    # the placeholder tokens are banned from sampling, as in the HF policy
+    assert policy.sampling_params.logit_bias == {t: -100.0 for t in vision.never_generated}
+    assert vision.image_token_id in policy.sampling_params.logit_bias
     first, second = seen
     assert [np.asarray(im).shape for im in first["multi_modal_data"]["image"]] == [(60, 90, 3), (80, 80, 3)]
     assert first["prompt_token_ids"].count(vision.image_token_id) == vision.count(a) + vision.count(b)
