@@ -75,6 +75,11 @@ class ChatTokenizer:
     # -- rendering ---------------------------------------------------------------------------------------------------
     def render(self, messages: Sequence[Message | Mapping[str, Any]], *, add_generation_prompt: bool) -> str:
         """The chat template applied to `messages`, as text."""
+        if self.vision is None and (n := len(_images(messages))):
+            # A text model's template would fail on the image parts with a bare TypeError; say what is wrong.
+            raise ValueError(f"the conversation carries {n} image(s) but the policy's model is text-only (no image "
+                             "processor): use a vision-language model (a folder with preprocessor_config.json; "
+                             "model.name = \"tiny-vl\" in a recipe) or the env's text-only observation mode")
         return self.tokenizer.apply_chat_template(
             _as_dicts(messages), tokenize=False, add_generation_prompt=add_generation_prompt
         )

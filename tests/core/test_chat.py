@@ -257,3 +257,16 @@ def test_tokenize_trajectory_in_windowed_history(tiny_chatml):
     assert full.turns[1].prompt_ids == chat.delta_ids([conv[3]])  # full history: the reply as a delta
     with pytest.raises(ValueError, match="history must be"):
         tokenize_trajectory(traj, tokenizer, history="sliding")
+
+
+def test_a_text_only_chat_refuses_images_by_saying_so():
+    import numpy as np
+
+    from agentgym.tiny import build_tokenizer
+    from agentgym.types import Image, ImagePart, TextPart
+
+    chat = ChatTokenizer(build_tokenizer())
+    msgs = [Message("user", [ImagePart(Image(np.zeros((4, 4, 3), dtype=np.uint8))), TextPart("click the icon")])]
+    with pytest.raises(ValueError, match=r"carries 1 image\(s\) but the policy's model is text-only"):
+        chat.start_ids(msgs)
+    assert chat.start_ids([Message("user", "click the icon")])  # text alone is fine
