@@ -15,6 +15,7 @@ context on small models; it carries the same numbers.
 from __future__ import annotations
 
 import functools
+from operator import itemgetter
 import re
 from collections.abc import Sequence
 
@@ -97,44 +98,84 @@ def _join(directions: Sequence[str]) -> str:
     return ", ".join(directions[:-1]) + ", and " + directions[-1]
 
 
-def _offset_words() -> tuple[list[list[str]], list[list[str]]]:
-    """(distance, direction) words for every screen offset, indexed [dy + ROWS][dx + COLS] with dy in screen rows
-    (down is positive), built once: BALROG's screen_distance_direction_lookup."""
-    dist = [[distance_bucket(max(abs(dx), abs(dy))) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
-    dirs = [[direction_word(dx, -dy) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
-    return dist, dirs
+def _offset_ranks() -> list[int]:
+    """BALROG's screen_distance_direction_lookup as one number per screen offset: the rank distance * 16 + direction
+    (indices into DISTANCE_ORDER and DIRECTION_ORDER), which is also the order lines are listed in. Flat, indexed
+    (dy + ROWS) * _WIDTH + dx + COLS with dy in screen rows (down is positive); the offset (0, 0) gets -1."""
+    ranks = []
+    for dy in range(-ROWS, ROWS + 1):
+        for dx in range(-COLS, COLS + 1):
+            if dx == dy == 0:
+                ranks.append(-1)
+                continue
+            distance = DISTANCE_ORDER.index(distance_bucket(max(abs(dx), abs(dy))))
+            ranks.append(distance * 16 + DIRECTION_ORDER.index(direction_word(dx, -dy)))
+    return ranks
 
 
-_DIST, _DIRS = _offset_words()
+_WIDTH = 2 * COLS + 1
+_RANKS = _offset_ranks()
 
 
-def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
-    """(name, distance, direction) for everything BALROG describes around the hero at screen column x, row y."""
+@functools.lru_cache(maxsize=1)
+def _kinds() -> tuple[tuple[str, ...], np.ndarray, bytes, bytes]:
+    """(names, named-everywhere mask as numpy, on-rays and ends-a-ray masks as bytes) from glyph_tables(): the first
+    mask is applied to the whole screen at once, the other two are read one square at a time, where a bytes object
+    answers far faster than a numpy array does."""
     from agentgym.envs.nethack.glyphs import glyph_tables
 
     names, everywhere, on_rays, blocks = glyph_tables()
-    found: list[tuple[str, str, str]] = []
-    rows, cols = np.nonzero(everywhere[glyphs])
-    values = glyphs[rows, cols].tolist()
-    for r, c, g in zip(rows.tolist(), cols.tolist(), values):
-        if r == y and c == x:
-            continue  # the hero
-        found.append((names[g], _DIST[r - y + ROWS][c - x + COLS], _DIRS[r - y + ROWS][c - x + COLS]))
-    h, w = glyphs.shape
-    # only the 17 x 19 window around the hero is on a ray; reading it as lists beats indexing numpy per square
-    top, left = max(0, y - RAY_LENGTH), max(0, x - RAY_LENGTH)
-    window = glyphs[top:y + RAY_LENGTH + 1, left:x + RAY_LENGTH + 1].tolist()
+    return names, everywhere, on_rays.astype(np.uint8).tobytes(), blocks.astype(np.uint8).tobytes()
+
+
+@functools.lru_cache(maxsize=None)
+def _rays(x: int, y: int, h: int, w: int) -> tuple[np.ndarray, tuple[tuple[int, ...], ...]]:
+    """The squares on the eight rays from a hero at (x, y) on an h x w screen, built once per square: their flat
+    indices, ray after ray (for one numpy take), and each ray's ranks, nearest first."""
+    flat, rays = [], []
     for sx, sy in RAYS:
+        ranks = []
         for k in range(1, RAY_LENGTH + 1):
             c, r = x + sx * k, y + sy * k
             if not (0 <= c < w and 0 <= r < h):
                 break
-            g = window[r - top][c - left]
+            flat.append(r * w + c)
+            ranks.append(_RANKS[(sy * k + ROWS) * _WIDTH + sx * k + COLS])
+        rays.append(tuple(ranks))
+    return np.array(flat, dtype=np.intp), tuple(rays)
+
+
+def _ranked_sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[int, str]]:
+    """(rank, name) of everything BALROG describes around the hero, in screen order: the glyphs named everywhere row
+    by row, then the ray glyphs ray by ray. The screen is read with two numpy calls; Python only visits the squares
+    that are named (a few dozen of the 1659)."""
+    names, everywhere, on_rays, blocks = _kinds()
+    h, w = glyphs.shape
+    flat = glyphs.ravel()  # a view: NLE's arrays are contiguous
+    found: list[tuple[int, str]] = []
+    idx = everywhere.take(flat).nonzero()[0]
+    for i, g in zip(idx.tolist(), flat.take(idx).tolist()):
+        r, c = divmod(i, w)
+        if r == y and c == x:
+            continue  # the hero
+        found.append((_RANKS[(r - y + ROWS) * _WIDTH + c - x + COLS], names[g]))
+    squares, rays = _rays(x, y, h, w)
+    values = flat.take(squares).tolist()
+    start = 0
+    for ranks in rays:
+        for g, rank in zip(values[start:start + len(ranks)], ranks):
             if on_rays[g]:
-                found.append((names[g], _DIST[sy * k + ROWS][sx * k + COLS], _DIRS[sy * k + ROWS][sx * k + COLS]))
+                found.append((rank, names[g]))
                 if blocks[g]:
                     break
+        start += len(ranks)
     return found
+
+
+def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
+    """(name, distance, direction) for everything BALROG describes around the hero at screen column x, row y."""
+    return [(name, DISTANCE_ORDER[rank >> 4], DIRECTION_ORDER[rank & 15])
+            for rank, name in _ranked_sightings(glyphs, x, y)]
 
 
 _RANK = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for w in DIRECTION_ORDER)}
@@ -143,27 +184,37 @@ _RANK = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for
 def describe_sightings(found: Sequence[tuple[str, str, str]]) -> list[str]:
     """BALROG's order and merging: sorted far to near and clockwise from north; same name and distance merged, the
     name made plural for a direction that holds several of them."""
-    ordered = sorted(found, key=lambda t: _RANK[(t[1], t[2])])  # sorted() is stable: screen order within a key
-    groups: dict[tuple[str, str], list[str]] = {}
-    for name, distance, direction in ordered:
-        groups.setdefault((name, distance), []).append(direction)
+    return _describe_ranked([(_RANK[(distance, direction)], name) for name, distance, direction in found])
+
+
+def _describe_ranked(found: list[tuple[int, str]]) -> list[str]:
+    found.sort(key=itemgetter(0))  # stable: screen order within a rank
+    groups: dict[tuple[str, int], list[int]] = {}  # (name, distance) -> ranks, in order of first sighting
+    for rank, name in found:
+        key = (name, rank >> 4)
+        if key in groups:
+            groups[key].append(rank)
+        else:
+            groups[key] = [rank]
     lines = []
-    for (name, distance), directions in groups.items():
-        counts: dict[str, int] = {}
-        for d in directions:
-            counts[d] = counts.get(d, 0) + 1
-        single = [d for d in counts if counts[d] == 1]
-        several = [d for d in counts if counts[d] > 1]
+    for (name, distance), ranks in groups.items():
+        # ranks are sorted, so the sightings in one direction sit together
+        single, several = [], []
+        for i, rank in enumerate(ranks):
+            if i and ranks[i - 1] == rank:
+                continue
+            repeated = i + 1 < len(ranks) and ranks[i + 1] == rank
+            (several if repeated else single).append(DIRECTION_ORDER[rank & 15])
         if single:
-            lines.append(f"{name} {distance} {_join(single)}")
+            lines.append(f"{name} {DISTANCE_ORDER[distance]} {_join(single)}")
         if several:
-            lines.append(f"{pluralize(name)} {distance} {_join(several)}")
+            lines.append(f"{pluralize(name)} {DISTANCE_ORDER[distance]} {_join(several)}")
     return lines
 
 
 def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
     """The language observation of the map: one line per (thing, distance) group."""
-    return describe_sightings(sightings(glyphs, x, y))
+    return _describe_ranked(_ranked_sightings(glyphs, x, y))
 
 
 _PAGE = re.compile(rb"\(\d+ of \d+\)")
