@@ -217,13 +217,15 @@ def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
     return _describe_ranked(_ranked_sightings(glyphs, x, y))
 
 
-_PAGE = re.compile(rb"\(\d+ of \d+\)")
+_WINDOW_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
+"""What closes a menu or text window: "(end)" or a page marker "(1 of 2)" (one regex pass over the screen is cheaper
+than a substring search and a regex: the bottom line's "HP:12(12)" puts a "(" on every screen)."""
 
 
 def screen_state(tty_chars: np.ndarray) -> tuple[bool, bool]:
     """(a --More-- is showing, a menu or text window is showing: "(end)" or "(n of m)")."""
     raw = np.asarray(tty_chars).tobytes()
-    return b"--More--" in raw, b"(end)" in raw or _PAGE.search(raw) is not None
+    return b"--More--" in raw, _WINDOW_END.search(raw) is not None
 
 
 def tty_message(tty_chars: np.ndarray) -> str:
@@ -256,8 +258,8 @@ def _is_page_marker(text: str) -> bool:
 
 def stats_line(blstats: np.ndarray) -> str:
     """The bottom line in one line of words (BALROG's text_blstats fields, compacted)."""
-    b = [int(v) for v in blstats]
-    conditions = [name for bit, name in CONDITIONS if b[25] & bit]
+    b = np.asarray(blstats).astype(np.int64).tolist()  # one call, not 27 numpy scalars
+    conditions = [name for bit, name in CONDITIONS if b[25] & bit] if b[25] else ()
     return (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
             f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, AC {b[16]}, "
             f"XP {b[18]}/{b[19]}, Time {b[20]}, Hunger {HUNGER.get(b[21], b[21])}, "
