@@ -15,9 +15,10 @@ context on small models; it carries the same numbers.
 from __future__ import annotations
 
 import functools
-from operator import itemgetter
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 
@@ -117,15 +118,27 @@ _WIDTH = 2 * COLS + 1
 _RANKS = _offset_ranks()
 
 
+_RANKS_2D = np.array(_RANKS, dtype=np.int8).reshape(2 * ROWS + 1, _WIDTH)
+
+
 @functools.lru_cache(maxsize=1)
-def _kinds() -> tuple[tuple[str, ...], np.ndarray, bytes, bytes]:
-    """(names, named-everywhere mask as numpy, on-rays and ends-a-ray masks as bytes) from glyph_tables(): the first
-    mask is applied to the whole screen at once, the other two are read one square at a time, where a bytes object
-    answers far faster than a numpy array does."""
+def _kinds() -> tuple[tuple[str, ...], np.ndarray, bytes]:
+    """(names, named-everywhere mask, ray code) from glyph_tables(). The mask is applied to the whole screen at once
+    (numpy); the ray code is read one square at a time, where a bytes object answers far faster than numpy does:
+    0 = not described on rays, 1 = described, 2 = described and ends the ray."""
     from agentgym.envs.nethack.glyphs import glyph_tables
 
     names, everywhere, on_rays, blocks = glyph_tables()
-    return names, everywhere, on_rays.astype(np.uint8).tobytes(), blocks.astype(np.uint8).tobytes()
+    return names, everywhere, (on_rays * (1 + blocks)).astype(np.uint8).tobytes()
+
+
+@functools.lru_cache(maxsize=None)
+def _screen_ranks(x: int, y: int, h: int, w: int) -> np.ndarray:
+    """The rank of every square of an h x w screen seen by a hero at (x, y), flat (-1 on the hero's own square),
+    built once per hero square (at most 21 x 79 of them, 1.6 kB each)."""
+    if not (0 <= y < h <= ROWS and 0 <= x < w <= COLS):
+        raise ValueError(f"the hero ({x}, {y}) must stand on a screen of at most {ROWS} x {COLS}, got {h} x {w}")
+    return np.ascontiguousarray(_RANKS_2D[ROWS - y:ROWS - y + h, COLS - x:COLS - x + w]).ravel()
 
 
 @functools.lru_cache(maxsize=None)
@@ -147,28 +160,26 @@ def _rays(x: int, y: int, h: int, w: int) -> tuple[np.ndarray, tuple[tuple[int, 
 
 def _ranked_sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[int, str]]:
     """(rank, name) of everything BALROG describes around the hero, in screen order: the glyphs named everywhere row
-    by row, then the ray glyphs ray by ray. The screen is read with two numpy calls; Python only visits the squares
-    that are named (a few dozen of the 1659)."""
-    names, everywhere, on_rays, blocks = _kinds()
+    by row, then the ray glyphs ray by ray. The screen is read with a few numpy calls; Python only visits the
+    squares that are named (a dozen or two of the 1659) and the rays' squares up to their first wall."""
+    names, everywhere, ray_code = _kinds()
     h, w = glyphs.shape
     flat = glyphs.ravel()  # a view: NLE's arrays are contiguous
-    found: list[tuple[int, str]] = []
     idx = everywhere.take(flat).nonzero()[0]
-    for i, g in zip(idx.tolist(), flat.take(idx).tolist()):
-        r, c = divmod(i, w)
-        if r == y and c == x:
-            continue  # the hero
-        found.append((_RANKS[(r - y + ROWS) * _WIDTH + c - x + COLS], names[g]))
+    ranks = _screen_ranks(x, y, h, w).take(idx).tolist()
+    # rank -1 is the hero's own square, which is never described
+    found = [(rank, names[g]) for rank, g in zip(ranks, flat.take(idx).tolist()) if rank >= 0]
     squares, rays = _rays(x, y, h, w)
     values = flat.take(squares).tolist()
     start = 0
-    for ranks in rays:
-        for g, rank in zip(values[start:start + len(ranks)], ranks):
-            if on_rays[g]:
+    for ray in rays:
+        for g, rank in zip(values[start:start + len(ray)], ray):
+            code = ray_code[g]
+            if code:
                 found.append((rank, names[g]))
-                if blocks[g]:
+                if code == 2:
                     break
-        start += len(ranks)
+        start += len(ray)
     return found
 
 
@@ -212,9 +223,28 @@ def _describe_ranked(found: list[tuple[int, str]]) -> list[str]:
     return lines
 
 
+_LAST: dict[str, tuple[Any, Any]] = {}
+"""One-entry memos, (key, value) of the last call of describe_map, stats_line and inventory_lines. Between two turns
+the screen and the bottom line are often unchanged (walking into a wall takes no game time) and the inventory nearly
+always is; comparing the raw bytes of NLE's arrays with the last ones costs a fraction of a microsecond, less than
+hashing them for a bigger cache, let alone describing them again. Each entry is one tuple, replaced whole, so
+threads sharing the module never see a key with another call's value."""
+
+
+def _remembered(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    last = _LAST.get(name)
+    if last is not None and last[0] == key:
+        return last[1]
+    value = compute()
+    _LAST[name] = (key, value)
+    return value
+
+
 def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
     """The language observation of the map: one line per (thing, distance) group."""
-    return _describe_ranked(_ranked_sightings(glyphs, x, y))
+    g = np.asarray(glyphs)
+    key = (g.tobytes(), g.shape, g.dtype.str, x, y)
+    return list(_remembered("map", key, lambda: tuple(_describe_ranked(_ranked_sightings(g, x, y)))))
 
 
 _WINDOW_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
@@ -258,7 +288,11 @@ def _is_page_marker(text: str) -> bool:
 
 def stats_line(blstats: np.ndarray) -> str:
     """The bottom line in one line of words (BALROG's text_blstats fields, compacted)."""
-    b = np.asarray(blstats).astype(np.int64).tolist()  # one call, not 27 numpy scalars
+    b = np.asarray(blstats).astype(np.int64)
+    return _remembered("stats", b.tobytes(), lambda: _stats_line(b.tolist()))
+
+
+def _stats_line(b: list[int]) -> str:
     conditions = [name for bit, name in CONDITIONS if b[25] & bit] if b[25] else ()
     return (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
             f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, AC {b[16]}, "
@@ -269,13 +303,11 @@ def stats_line(blstats: np.ndarray) -> str:
 
 def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
     """"a: a +1 long sword (weapon in hand)" for every item, in NetHack's inventory order."""
-    return list(_inventory(np.asarray(inv_letters).tobytes(), np.asarray(inv_strs).tobytes(),
-                           np.asarray(inv_strs).shape[1]))
+    key = (np.asarray(inv_letters).tobytes(), np.asarray(inv_strs).tobytes(), np.asarray(inv_strs).shape[1])
+    return list(_remembered("inventory", key, lambda: _inventory(*key)))
 
 
-@functools.lru_cache(maxsize=256)
 def _inventory(letters: bytes, strs: bytes, width: int) -> tuple[str, ...]:
-    # the inventory changes rarely: decode each distinct one once
     inv_letters = np.frombuffer(letters, dtype=np.uint8)
     inv_strs = np.frombuffer(strs, dtype=np.uint8).reshape(-1, width)
     lines = []
