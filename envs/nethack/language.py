@@ -142,19 +142,21 @@ def _screen_ranks(x: int, y: int, h: int, w: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def _rays(x: int, y: int, h: int, w: int) -> tuple[np.ndarray, tuple[tuple[int, ...], ...]]:
+def _rays(x: int, y: int, h: int, w: int) -> tuple[np.ndarray, tuple[tuple[tuple[int, int], ...], ...]]:
     """The squares on the eight rays from a hero at (x, y) on an h x w screen, built once per square: their flat
-    indices, ray after ray (for one numpy take), and each ray's ranks, nearest first."""
-    flat, rays = [], []
+    indices, ray after ray (for one numpy take), and per ray its squares, nearest first, as (position in that take,
+    rank)."""
+    flat: list[int] = []
+    rays = []
     for sx, sy in RAYS:
-        ranks = []
+        ray = []
         for k in range(1, RAY_LENGTH + 1):
             c, r = x + sx * k, y + sy * k
             if not (0 <= c < w and 0 <= r < h):
                 break
+            ray.append((len(flat), _RANKS[(sy * k + ROWS) * _WIDTH + sx * k + COLS]))
             flat.append(r * w + c)
-            ranks.append(_RANKS[(sy * k + ROWS) * _WIDTH + sx * k + COLS])
-        rays.append(tuple(ranks))
+        rays.append(tuple(ray))
     return np.array(flat, dtype=np.intp), tuple(rays)
 
 
@@ -171,15 +173,13 @@ def _ranked_sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[int, str
     found = [(rank, names[g]) for rank, g in zip(ranks, flat.take(idx).tolist()) if rank >= 0]
     squares, rays = _rays(x, y, h, w)
     values = flat.take(squares).tolist()
-    start = 0
     for ray in rays:
-        for g, rank in zip(values[start:start + len(ray)], ray):
-            code = ray_code[g]
+        for i, rank in ray:
+            code = ray_code[values[i]]
             if code:
-                found.append((rank, names[g]))
+                found.append((rank, names[values[i]]))
                 if code == 2:
                     break
-        start += len(ray)
     return found
 
 
@@ -262,7 +262,7 @@ def tty_message(tty_chars: np.ndarray) -> str:
     """The message on the screen, including multi-line menus and pages: rows from the top down to the one showing
     --More--, (end) or (n of m); a plain message is the top row alone. --More-- itself is dropped."""
     tty = np.asarray(tty_chars)
-    first_row = bytes(tty[0]).decode("latin-1")
+    first_row = tty[0].tobytes().decode("latin-1")
     first = first_row.strip()
     if not first:
         return ""
@@ -308,13 +308,12 @@ def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
 
 
 def _inventory(letters: bytes, strs: bytes, width: int) -> tuple[str, ...]:
-    inv_letters = np.frombuffer(letters, dtype=np.uint8)
-    inv_strs = np.frombuffer(strs, dtype=np.uint8).reshape(-1, width)
+    # NLE's uint8 arrays as bytes: one letter per byte, one item name per `width` bytes, NUL-padded
     lines = []
-    for letter, raw in zip(np.asarray(inv_letters).tolist(), np.asarray(inv_strs)):
+    for i, letter in enumerate(letters):
         if letter == 0:
             break
-        text = bytes(raw).split(b"\0", 1)[0].decode("latin-1")
+        text = strs[i * width:(i + 1) * width].split(b"\0", 1)[0].decode("latin-1")
         lines.append(f"{chr(letter)}: {text}")
     return tuple(lines)
 
