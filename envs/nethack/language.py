@@ -209,18 +209,27 @@ def _describe_ranked(found: list[tuple[int, str]]) -> list[str]:
             groups[key] = [rank]
     lines = []
     for (name, distance), ranks in groups.items():
-        # ranks are sorted, so the sightings in one direction sit together
-        single, several = [], []
-        for i, rank in enumerate(ranks):
-            if i and ranks[i - 1] == rank:
-                continue
-            repeated = i + 1 < len(ranks) and ranks[i + 1] == rank
-            (several if repeated else single).append(DIRECTION_ORDER[rank & 15])
-        if single:
-            lines.append(f"{name} {DISTANCE_ORDER[distance]} {_join(single)}")
-        if several:
-            lines.append(f"{pluralize(name)} {DISTANCE_ORDER[distance]} {_join(several)}")
+        lines.extend(_group_lines(name, distance, tuple(ranks)))
     return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_lines(name: str, distance: int, ranks: tuple[int, ...]) -> tuple[str, ...]:
+    """The line(s) of one (name, distance) group from its sorted ranks: the directions seen once, and the plural
+    for directions seen more than once. Cached: the same few groups ("horizontal wall adjacent north") come back
+    turn after turn (555 distinct groups over 1662 screens of the six MiniHack tasks)."""
+    single, several = [], []
+    for i, rank in enumerate(ranks):
+        if i and ranks[i - 1] == rank:
+            continue  # the sightings in one direction sit together: ranks are sorted
+        repeated = i + 1 < len(ranks) and ranks[i + 1] == rank
+        (several if repeated else single).append(DIRECTION_ORDER[rank & 15])
+    lines = []
+    if single:
+        lines.append(f"{name} {DISTANCE_ORDER[distance]} {_join(single)}")
+    if several:
+        lines.append(f"{pluralize(name)} {DISTANCE_ORDER[distance]} {_join(several)}")
+    return tuple(lines)
 
 
 _LAST: dict[str, tuple[Any, Any]] = {}
