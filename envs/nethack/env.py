@@ -112,11 +112,11 @@ class _NetHackLanguageEnv(AgentEnv):
 
     def _pending(self) -> tuple[bool, bool, bool]:
         """(a --More-- waits, a menu or text window is open, a question is asked) on the current screen."""
-        internal = self._raw("internal") if "internal" in self._index else None
         more, menu = L.screen_state(self._raw("tty_chars"))
-        more = more or (internal is not None and bool(internal[3]))
-        asking = internal is not None and bool(internal[1] or internal[2])
-        return more, menu, asking
+        if "internal" not in self._index:
+            return more, menu, False
+        _, yn, getlin, xwaitforspace = self._raw("internal")[:4].tolist()
+        return more or bool(xwaitforspace), menu, bool(yn or getlin)
 
     def _settle(self, messages: list[str], notes: list[str]) -> tuple[float, bool, dict[str, Any]]:
         """Dismiss --More--, close menus and cancel pending questions until the game is back in its main loop."""
@@ -229,8 +229,8 @@ class _NetHackLanguageEnv(AgentEnv):
         parts.append("Message: " + (" ".join(msgs) if msgs else "(none)"))
         if self._u is not None and not self._ended:
             b = self._raw("blstats")
-            parts.append("You see:\n" + ("\n".join(L.describe_map(self._raw("glyphs"), int(b[0]), int(b[1])))
-                                         or "nothing"))
+            x, y = b[:2].tolist()
+            parts.append("You see:\n" + ("\n".join(L.describe_map(self._raw("glyphs"), x, y)) or "nothing"))
             if self.show_stats:
                 parts.append("Status: " + L.stats_line(b))
             if self.show_inventory:
