@@ -264,7 +264,8 @@ than a substring search and a regex: the bottom line's "HP:12(12)" puts a "(" on
 def screen_state(tty_chars: np.ndarray) -> tuple[bool, bool]:
     """(a --More-- is showing, a menu or text window is showing: "(end)" or "(n of m)")."""
     raw = np.asarray(tty_chars).tobytes()
-    return b"--More--" in raw, _WINDOW_END.search(raw) is not None
+    # remembered: the env asks twice about one screen (is anything pending? is the message more than one row?)
+    return _remembered("screen", raw, lambda: (b"--More--" in raw, _WINDOW_END.search(raw) is not None))
 
 
 def tty_message(tty_chars: np.ndarray) -> str:
@@ -295,19 +296,27 @@ def _is_page_marker(text: str) -> bool:
     return i >= 2 and text[i - 2] == "(" and text[i + 5:i + 6] == ")"
 
 
+_LINE_FIELDS = itemgetter(2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 18, 19, 21, 22, 25, 26)
+"""The blstats the bottom line shows, but for the time (20): the hero's square (0, 1) is not shown and the time
+changes on nearly every turn, so the rest of the line is remembered on these alone."""
+
+
 def stats_line(blstats: np.ndarray) -> str:
     """The bottom line in one line of words (BALROG's text_blstats fields, compacted)."""
-    b = np.asarray(blstats).astype(np.int64)
-    return _remembered("stats", b.tobytes(), lambda: _stats_line(b.tolist()))
+    b = np.asarray(blstats, dtype=np.int64).tolist()  # one call, not 27 numpy scalars
+    head, tail = _remembered("stats", _LINE_FIELDS(b), lambda: _stats_parts(b))
+    return f"{head}{b[20]}{tail}"
 
 
-def _stats_line(b: list[int]) -> str:
+def _stats_parts(b: list[int]) -> tuple[str, str]:
+    """The bottom line before and after the time's value."""
     conditions = [name for bit, name in CONDITIONS if b[25] & bit] if b[25] else ()
-    return (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
-            f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, AC {b[16]}, "
-            f"XP {b[18]}/{b[19]}, Time {b[20]}, Hunger {HUNGER.get(b[21], b[21])}, "
-            f"{ENCUMBRANCE.get(b[22], b[22])}, Alignment {ALIGNMENT.get(b[26], b[26])}, "
-            f"Condition {' '.join(conditions) if conditions else 'None'}.")
+    head = (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
+            f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, "
+            f"AC {b[16]}, XP {b[18]}/{b[19]}, Time ")
+    tail = (f", Hunger {HUNGER.get(b[21], b[21])}, {ENCUMBRANCE.get(b[22], b[22])}, "
+            f"Alignment {ALIGNMENT.get(b[26], b[26])}, Condition {' '.join(conditions) if conditions else 'None'}.")
+    return head, tail
 
 
 def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
