@@ -321,7 +321,11 @@ def _stats_parts(b: list[int]) -> tuple[str, str]:
 
 def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
     """"a: a +1 long sword (weapon in hand)" for every item, in NetHack's inventory order."""
-    key = (np.asarray(inv_letters).tobytes(), np.asarray(inv_strs).tobytes(), np.asarray(inv_strs).shape[1])
+    letters, strs = np.asarray(inv_letters).tobytes(), np.asarray(inv_strs)
+    n = letters.find(b"\0")
+    n = len(letters) if n < 0 else n
+    # the memo's key is the items alone (a handful of rows), not the 55 x 80 bytes of the whole array
+    key = (letters[:n], strs[:n].tobytes(), strs.shape[1])
     return list(_remembered("inventory", key, lambda: _inventory(*key)))
 
 
@@ -329,8 +333,6 @@ def _inventory(letters: bytes, strs: bytes, width: int) -> tuple[str, ...]:
     # NLE's uint8 arrays as bytes: one letter per byte, one item name per `width` bytes, NUL-padded
     lines = []
     for i, letter in enumerate(letters):
-        if letter == 0:
-            break
         text = strs[i * width:(i + 1) * width].split(b"\0", 1)[0].decode("latin-1")
         lines.append(f"{chr(letter)}: {text}")
     return tuple(lines)
