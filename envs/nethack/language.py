@@ -116,8 +116,6 @@ def _offset_ranks() -> list[int]:
 
 _WIDTH = 2 * COLS + 1
 _RANKS = _offset_ranks()
-
-
 _RANKS_2D = np.array(_RANKS, dtype=np.int8).reshape(2 * ROWS + 1, _WIDTH)
 
 
@@ -233,9 +231,9 @@ def _group_lines(name: str, distance: int, ranks: tuple[int, ...]) -> tuple[str,
 
 
 _LAST: dict[str, tuple[Any, Any]] = {}
-"""One-entry memos, (key, value) of the last call of describe_map, stats_line and inventory_lines. Between two turns
-the screen and the bottom line are often unchanged (walking into a wall takes no game time) and the inventory nearly
-always is; comparing the raw bytes of NLE's arrays with the last ones costs a fraction of a microsecond, less than
+"""One-entry memos, (key, value) of the last call of describe_map, stats_line, inventory_lines and screen_state.
+Between two turns the screen and the bottom line are often unchanged (walking into a wall takes no game time) and the
+inventory nearly always is; comparing the raw bytes of NLE's arrays with the last ones costs a fraction of a microsecond, less than
 hashing them for a bigger cache, let alone describing them again. Each entry is one tuple, replaced whole, so
 threads sharing the module never see a key with another call's value."""
 
