@@ -90,11 +90,13 @@ def _longest_first(allowed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(allowed, key=len, reverse=True))  # "far north" before "north"
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(reply: str, allowed: tuple[str, ...]) -> Parsed:
     """Parse the first line of a reply into the keys of one of the `allowed` command names.
 
     Case and surrounding punctuation are ignored; direction shorthands (n, ne, ...) are understood. Arguments after
-    the command are inventory letters (case kept), direction words, map symbols (< > _ { -), or y/n.
+    the command are inventory letters (case kept), direction words, map symbols (< > _ { -), or y/n. Cached: an
+    agent sends the same few replies again and again, and a Parsed is immutable.
     """
     line = reply.strip().split("\n", 1)[0].strip().strip("`'\".!").strip()
     if not line:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ class _NetHackLanguageEnv(AgentEnv):
         self._engine: Any = None
         self._engine_des: str | None = None
         self._u: Any = None
+        self._engine_step: Any = None
         self._planner: Any = None
         self._ended = False
 
@@ -75,6 +77,7 @@ class _NetHackLanguageEnv(AgentEnv):
             self._u._max_episode_steps = 10**9
             self._index = {k: i for i, k in enumerate(self._u._observation_keys)}
             self._engine_des = None
+            self._engine_step = self._step_function()
         if des is not None and des != self._engine_des:
             self._u.update(des)  # MiniHack compiles the des file into this engine's own copy of the game data
             self._engine_des = des
@@ -82,14 +85,17 @@ class _NetHackLanguageEnv(AgentEnv):
     def _raw(self, key: str) -> np.ndarray:
         return self._u.last_observation[self._index[key]]
 
-    def _press(self, key: int) -> tuple[float, bool, dict[str, Any]]:
-        mh = minihack()
-        if isinstance(self._u, mh.envs.keyroom.MiniHackKeyDoor):
+    def _step_function(self) -> Any:
+        """The engine's step, chosen once per engine (not on every key)."""
+        mh = minihack() if self._u.__class__.__module__.startswith("minihack") else None
+        if mh is not None and isinstance(self._u, mh.envs.keyroom.MiniHackKeyDoor):
             # MiniHack's KeyRoom turns a bare "apply" into a scripted unlock that can loop forever next to a diagonal
             # door; the agent's own keys (apply <letter> <direction> y) do the same thing, so use the plain step.
-            _, reward, term, trunc, info = mh.MiniHack.step(self._u, key)
-        else:
-            _, reward, term, trunc, info = self._u.step(key)
+            return functools.partial(mh.MiniHack.step, self._u)
+        return self._u.step
+
+    def _press(self, key: int) -> tuple[float, bool, dict[str, Any]]:
+        _, reward, term, trunc, info = self._engine_step(key)
         return float(reward), bool(term or trunc), info
 
     @contextlib.contextmanager
@@ -104,18 +110,25 @@ class _NetHackLanguageEnv(AgentEnv):
             if penalty is not None:
                 self._u.penalty_step = penalty
 
+    def _pending(self) -> tuple[bool, bool, bool]:
+        """(a --More-- waits, a menu or text window is open, a question is asked) on the current screen."""
+        more, menu = L.screen_state(self._raw("tty_chars"))
+        if "internal" not in self._index:
+            return more, menu, False
+        _, yn, getlin, xwaitforspace = self._raw("internal")[:4].tolist()
+        return more or bool(xwaitforspace), menu, bool(yn or getlin)
+
     def _settle(self, messages: list[str], notes: list[str]) -> tuple[float, bool, dict[str, Any]]:
         """Dismiss --More--, close menus and cancel pending questions until the game is back in its main loop."""
         total, done, info = 0.0, False, {}
+        if not any(self._pending()):
+            return total, done, info  # most turns: nothing to dismiss, so no penalty to lift either
         with self._free_keys():
             for _ in range(MAX_AUTO_KEYS):
-                internal = self._raw("internal") if "internal" in self._index else None
-                tty = self._raw("tty_chars")
-                more, menu = L.screen_state(tty)
-                more = more or (internal is not None and bool(internal[3]))
-                asking = internal is not None and bool(internal[1] or internal[2])
+                more, menu, asking = self._pending()
                 if not (more or menu or asking):
                     break
+                tty = self._raw("tty_chars")
                 text = L.tty_message(tty)
                 if more:
                     key = MORE
@@ -216,8 +229,8 @@ class _NetHackLanguageEnv(AgentEnv):
         parts.append("Message: " + (" ".join(msgs) if msgs else "(none)"))
         if self._u is not None and not self._ended:
             b = self._raw("blstats")
-            parts.append("You see:\n" + ("\n".join(L.describe_map(self._raw("glyphs"), int(b[0]), int(b[1])))
-                                         or "nothing"))
+            x, y = b[:2].tolist()
+            parts.append("You see:\n" + ("\n".join(L.describe_map(self._raw("glyphs"), x, y)) or "nothing"))
             if self.show_stats:
                 parts.append("Status: " + L.stats_line(b))
             if self.show_inventory:
@@ -236,7 +249,7 @@ class _NetHackLanguageEnv(AgentEnv):
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()  # NLE removes its temporary game directory
-            self._engine = self._u = None
+            self._engine = self._u = self._engine_step = None
         super().close()
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 
@@ -97,44 +99,92 @@ def _join(directions: Sequence[str]) -> str:
     return ", ".join(directions[:-1]) + ", and " + directions[-1]
 
 
-def _offset_words() -> tuple[list[list[str]], list[list[str]]]:
-    """(distance, direction) words for every screen offset, indexed [dy + ROWS][dx + COLS] with dy in screen rows
-    (down is positive), built once: BALROG's screen_distance_direction_lookup."""
-    dist = [[distance_bucket(max(abs(dx), abs(dy))) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
-    dirs = [[direction_word(dx, -dy) for dx in range(-COLS, COLS + 1)] for dy in range(-ROWS, ROWS + 1)]
-    return dist, dirs
+def _offset_ranks() -> list[int]:
+    """BALROG's screen_distance_direction_lookup as one number per screen offset: the rank distance * 16 + direction
+    (indices into DISTANCE_ORDER and DIRECTION_ORDER), which is also the order lines are listed in. Flat, indexed
+    (dy + ROWS) * _WIDTH + dx + COLS with dy in screen rows (down is positive); the offset (0, 0) gets -1."""
+    ranks = []
+    for dy in range(-ROWS, ROWS + 1):
+        for dx in range(-COLS, COLS + 1):
+            if dx == dy == 0:
+                ranks.append(-1)
+                continue
+            distance = DISTANCE_ORDER.index(distance_bucket(max(abs(dx), abs(dy))))
+            ranks.append(distance * 16 + DIRECTION_ORDER.index(direction_word(dx, -dy)))
+    return ranks
 
 
-_DIST, _DIRS = _offset_words()
+_WIDTH = 2 * COLS + 1
+_RANKS = _offset_ranks()
+_RANKS_2D = np.array(_RANKS, dtype=np.int8).reshape(2 * ROWS + 1, _WIDTH)
 
 
-def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
-    """(name, distance, direction) for everything BALROG describes around the hero at screen column x, row y."""
+@functools.lru_cache(maxsize=1)
+def _kinds() -> tuple[tuple[str, ...], np.ndarray, bytes]:
+    """(names, named-everywhere mask, ray code) from glyph_tables(). The mask is applied to the whole screen at once
+    (numpy); the ray code is read one square at a time, where a bytes object answers far faster than numpy does:
+    0 = not described on rays, 1 = described, 2 = described and ends the ray."""
     from agentgym.envs.nethack.glyphs import glyph_tables
 
     names, everywhere, on_rays, blocks = glyph_tables()
-    found: list[tuple[str, str, str]] = []
-    rows, cols = np.nonzero(everywhere[glyphs])
-    values = glyphs[rows, cols].tolist()
-    for r, c, g in zip(rows.tolist(), cols.tolist(), values):
-        if r == y and c == x:
-            continue  # the hero
-        found.append((names[g], _DIST[r - y + ROWS][c - x + COLS], _DIRS[r - y + ROWS][c - x + COLS]))
-    h, w = glyphs.shape
-    # only the 17 x 19 window around the hero is on a ray; reading it as lists beats indexing numpy per square
-    top, left = max(0, y - RAY_LENGTH), max(0, x - RAY_LENGTH)
-    window = glyphs[top:y + RAY_LENGTH + 1, left:x + RAY_LENGTH + 1].tolist()
+    return names, everywhere, (on_rays * (1 + blocks)).astype(np.uint8).tobytes()
+
+
+@functools.lru_cache(maxsize=None)
+def _screen_ranks(x: int, y: int, h: int, w: int) -> np.ndarray:
+    """The rank of every square of an h x w screen seen by a hero at (x, y), flat (-1 on the hero's own square),
+    built once per hero square (at most 21 x 79 of them, 1.6 kB each)."""
+    if not (0 <= y < h <= ROWS and 0 <= x < w <= COLS):
+        raise ValueError(f"the hero ({x}, {y}) must stand on a screen of at most {ROWS} x {COLS}, got {h} x {w}")
+    return np.ascontiguousarray(_RANKS_2D[ROWS - y:ROWS - y + h, COLS - x:COLS - x + w]).ravel()
+
+
+@functools.lru_cache(maxsize=None)
+def _rays(x: int, y: int, h: int, w: int) -> tuple[np.ndarray, tuple[tuple[tuple[int, int], ...], ...]]:
+    """The squares on the eight rays from a hero at (x, y) on an h x w screen, built once per square: their flat
+    indices, ray after ray (for one numpy take), and per ray its squares, nearest first, as (position in that take,
+    rank)."""
+    flat: list[int] = []
+    rays = []
     for sx, sy in RAYS:
+        ray = []
         for k in range(1, RAY_LENGTH + 1):
             c, r = x + sx * k, y + sy * k
             if not (0 <= c < w and 0 <= r < h):
                 break
-            g = window[r - top][c - left]
-            if on_rays[g]:
-                found.append((names[g], _DIST[sy * k + ROWS][sx * k + COLS], _DIRS[sy * k + ROWS][sx * k + COLS]))
-                if blocks[g]:
+            ray.append((len(flat), _RANKS[(sy * k + ROWS) * _WIDTH + sx * k + COLS]))
+            flat.append(r * w + c)
+        rays.append(tuple(ray))
+    return np.array(flat, dtype=np.intp), tuple(rays)
+
+
+def _ranked_sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[int, str]]:
+    """(rank, name) of everything BALROG describes around the hero, in screen order: the glyphs named everywhere row
+    by row, then the ray glyphs ray by ray. The screen is read with a few numpy calls; Python only visits the
+    squares that are named (a dozen or two of the 1659) and the rays' squares up to their first wall."""
+    names, everywhere, ray_code = _kinds()
+    h, w = glyphs.shape
+    flat = glyphs.ravel()  # a view: NLE's arrays are contiguous
+    idx = everywhere.take(flat).nonzero()[0]
+    ranks = _screen_ranks(x, y, h, w).take(idx).tolist()
+    # rank -1 is the hero's own square, which is never described
+    found = [(rank, names[g]) for rank, g in zip(ranks, flat.take(idx).tolist()) if rank >= 0]
+    squares, rays = _rays(x, y, h, w)
+    values = flat.take(squares).tolist()
+    for ray in rays:
+        for i, rank in ray:
+            code = ray_code[values[i]]
+            if code:
+                found.append((rank, names[values[i]]))
+                if code == 2:
                     break
     return found
+
+
+def sightings(glyphs: np.ndarray, x: int, y: int) -> list[tuple[str, str, str]]:
+    """(name, distance, direction) for everything BALROG describes around the hero at screen column x, row y."""
+    return [(name, DISTANCE_ORDER[rank >> 4], DIRECTION_ORDER[rank & 15])
+            for rank, name in _ranked_sightings(glyphs, x, y)]
 
 
 _RANK = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for w in DIRECTION_ORDER)}
@@ -143,43 +193,84 @@ _RANK = {(d, w): i for i, (d, w) in enumerate((d, w) for d in DISTANCE_ORDER for
 def describe_sightings(found: Sequence[tuple[str, str, str]]) -> list[str]:
     """BALROG's order and merging: sorted far to near and clockwise from north; same name and distance merged, the
     name made plural for a direction that holds several of them."""
-    ordered = sorted(found, key=lambda t: _RANK[(t[1], t[2])])  # sorted() is stable: screen order within a key
-    groups: dict[tuple[str, str], list[str]] = {}
-    for name, distance, direction in ordered:
-        groups.setdefault((name, distance), []).append(direction)
+    return _describe_ranked([(_RANK[(distance, direction)], name) for name, distance, direction in found])
+
+
+def _describe_ranked(found: list[tuple[int, str]]) -> list[str]:
+    found.sort(key=itemgetter(0))  # stable: screen order within a rank
+    groups: dict[tuple[str, int], list[int]] = {}  # (name, distance) -> ranks, in order of first sighting
+    for rank, name in found:
+        key = (name, rank >> 4)
+        if key in groups:
+            groups[key].append(rank)
+        else:
+            groups[key] = [rank]
     lines = []
-    for (name, distance), directions in groups.items():
-        counts: dict[str, int] = {}
-        for d in directions:
-            counts[d] = counts.get(d, 0) + 1
-        single = [d for d in counts if counts[d] == 1]
-        several = [d for d in counts if counts[d] > 1]
-        if single:
-            lines.append(f"{name} {distance} {_join(single)}")
-        if several:
-            lines.append(f"{pluralize(name)} {distance} {_join(several)}")
+    for (name, distance), ranks in groups.items():
+        lines.extend(_group_lines(name, distance, tuple(ranks)))
     return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_lines(name: str, distance: int, ranks: tuple[int, ...]) -> tuple[str, ...]:
+    """The line(s) of one (name, distance) group from its sorted ranks: the directions seen once, and the plural
+    for directions seen more than once. Cached: the same few groups ("horizontal wall adjacent north") come back
+    turn after turn (555 distinct groups over 1662 screens of the six MiniHack tasks)."""
+    single, several = [], []
+    for i, rank in enumerate(ranks):
+        if i and ranks[i - 1] == rank:
+            continue  # the sightings in one direction sit together: ranks are sorted
+        repeated = i + 1 < len(ranks) and ranks[i + 1] == rank
+        (several if repeated else single).append(DIRECTION_ORDER[rank & 15])
+    lines = []
+    if single:
+        lines.append(f"{name} {DISTANCE_ORDER[distance]} {_join(single)}")
+    if several:
+        lines.append(f"{pluralize(name)} {DISTANCE_ORDER[distance]} {_join(several)}")
+    return tuple(lines)
+
+
+_LAST: dict[str, tuple[Any, Any]] = {}
+"""One-entry memos, (key, value) of the last call of describe_map, stats_line, inventory_lines and screen_state.
+Between two turns the screen and the bottom line are often unchanged (walking into a wall takes no game time) and the
+inventory nearly always is; comparing the raw bytes of NLE's arrays with the last ones costs a fraction of a microsecond, less than
+hashing them for a bigger cache, let alone describing them again. Each entry is one tuple, replaced whole, so
+threads sharing the module never see a key with another call's value."""
+
+
+def _remembered(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    last = _LAST.get(name)
+    if last is not None and last[0] == key:
+        return last[1]
+    value = compute()
+    _LAST[name] = (key, value)
+    return value
 
 
 def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
     """The language observation of the map: one line per (thing, distance) group."""
-    return describe_sightings(sightings(glyphs, x, y))
+    g = np.asarray(glyphs)
+    key = (g.tobytes(), g.shape, g.dtype.str, x, y)
+    return list(_remembered("map", key, lambda: tuple(_describe_ranked(_ranked_sightings(g, x, y)))))
 
 
-_PAGE = re.compile(rb"\(\d+ of \d+\)")
+_WINDOW_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
+"""What closes a menu or text window: "(end)" or a page marker "(1 of 2)" (one regex pass over the screen is cheaper
+than a substring search and a regex: the bottom line's "HP:12(12)" puts a "(" on every screen)."""
 
 
 def screen_state(tty_chars: np.ndarray) -> tuple[bool, bool]:
     """(a --More-- is showing, a menu or text window is showing: "(end)" or "(n of m)")."""
     raw = np.asarray(tty_chars).tobytes()
-    return b"--More--" in raw, b"(end)" in raw or _PAGE.search(raw) is not None
+    # remembered: the env asks twice about one screen (is anything pending? is the message more than one row?)
+    return _remembered("screen", raw, lambda: (b"--More--" in raw, _WINDOW_END.search(raw) is not None))
 
 
 def tty_message(tty_chars: np.ndarray) -> str:
     """The message on the screen, including multi-line menus and pages: rows from the top down to the one showing
     --More--, (end) or (n of m); a plain message is the top row alone. --More-- itself is dropped."""
     tty = np.asarray(tty_chars)
-    first_row = bytes(tty[0]).decode("latin-1")
+    first_row = tty[0].tobytes().decode("latin-1")
     first = first_row.strip()
     if not first:
         return ""
@@ -203,33 +294,44 @@ def _is_page_marker(text: str) -> bool:
     return i >= 2 and text[i - 2] == "(" and text[i + 5:i + 6] == ")"
 
 
+_LINE_FIELDS = itemgetter(2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 18, 19, 21, 22, 25, 26)
+"""The blstats the bottom line shows, but for the time (20): the hero's square (0, 1) is not shown and the time
+changes on nearly every turn, so the rest of the line is remembered on these alone."""
+
+
 def stats_line(blstats: np.ndarray) -> str:
     """The bottom line in one line of words (BALROG's text_blstats fields, compacted)."""
-    b = [int(v) for v in blstats]
-    conditions = [name for bit, name in CONDITIONS if b[25] & bit]
-    return (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
-            f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, AC {b[16]}, "
-            f"XP {b[18]}/{b[19]}, Time {b[20]}, Hunger {HUNGER.get(b[21], b[21])}, "
-            f"{ENCUMBRANCE.get(b[22], b[22])}, Alignment {ALIGNMENT.get(b[26], b[26])}, "
-            f"Condition {' '.join(conditions) if conditions else 'None'}.")
+    b = np.asarray(blstats, dtype=np.int64).tolist()  # one call, not 27 numpy scalars
+    head, tail = _remembered("stats", _LINE_FIELDS(b), lambda: _stats_parts(b))
+    return f"{head}{b[20]}{tail}"
+
+
+def _stats_parts(b: list[int]) -> tuple[str, str]:
+    """The bottom line before and after the time's value."""
+    conditions = [name for bit, name in CONDITIONS if b[25] & bit] if b[25] else ()
+    head = (f"Strength {b[3]}/{b[2]}, Dexterity {b[4]}, Constitution {b[5]}, Intelligence {b[6]}, Wisdom {b[7]}, "
+            f"Charisma {b[8]}. Depth {b[12]}, Gold {b[13]}, HP {b[10]}/{b[11]}, Energy {b[14]}/{b[15]}, "
+            f"AC {b[16]}, XP {b[18]}/{b[19]}, Time ")
+    tail = (f", Hunger {HUNGER.get(b[21], b[21])}, {ENCUMBRANCE.get(b[22], b[22])}, "
+            f"Alignment {ALIGNMENT.get(b[26], b[26])}, Condition {' '.join(conditions) if conditions else 'None'}.")
+    return head, tail
 
 
 def inventory_lines(inv_letters: np.ndarray, inv_strs: np.ndarray) -> list[str]:
     """"a: a +1 long sword (weapon in hand)" for every item, in NetHack's inventory order."""
-    return list(_inventory(np.asarray(inv_letters).tobytes(), np.asarray(inv_strs).tobytes(),
-                           np.asarray(inv_strs).shape[1]))
+    letters, strs = np.asarray(inv_letters).tobytes(), np.asarray(inv_strs)
+    n = letters.find(b"\0")
+    n = len(letters) if n < 0 else n
+    # the memo's key is the items alone (a handful of rows), not the 55 x 80 bytes of the whole array
+    key = (letters[:n], strs[:n].tobytes(), strs.shape[1])
+    return list(_remembered("inventory", key, lambda: _inventory(*key)))
 
 
-@functools.lru_cache(maxsize=256)
 def _inventory(letters: bytes, strs: bytes, width: int) -> tuple[str, ...]:
-    # the inventory changes rarely: decode each distinct one once
-    inv_letters = np.frombuffer(letters, dtype=np.uint8)
-    inv_strs = np.frombuffer(strs, dtype=np.uint8).reshape(-1, width)
+    # NLE's uint8 arrays as bytes: one letter per byte, one item name per `width` bytes, NUL-padded
     lines = []
-    for letter, raw in zip(np.asarray(inv_letters).tolist(), np.asarray(inv_strs)):
-        if letter == 0:
-            break
-        text = bytes(raw).split(b"\0", 1)[0].decode("latin-1")
+    for i, letter in enumerate(letters):
+        text = strs[i * width:(i + 1) * width].split(b"\0", 1)[0].decode("latin-1")
         lines.append(f"{chr(letter)}: {text}")
     return tuple(lines)
 

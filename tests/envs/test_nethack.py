@@ -129,6 +129,41 @@ def test_stats_and_inventory_lines():
     assert L.inventory_lines(letters, strs) == ["a: a +1 long sword (weapon in hand)", "f: 2 food rations"]
 
 
+def test_memos_follow_arrays_changed_in_place():
+    """NLE overwrites its observation arrays in place; the one-entry memos of the map, the bottom line, the inventory
+    and the screen state must see every change (and the same answer twice for an unchanged array)."""
+    g = _screen()
+    g[5, 10] = nethack.GLYPH_MON_OFF
+    g[5, 13] = nethack.GLYPH_CMAP_OFF + 24
+    assert L.describe_map(g, 10, 5) == L.describe_map(g, 10, 5) == ["stairs down near east"]
+    g[5, 13] = nethack.GLYPH_CMAP_OFF + 31
+    assert L.describe_map(g, 10, 5) == ["fountain near east"]
+    # the same screen seen from the next square: the glyph at (10, 5) is now someone else
+    assert L.describe_map(g, 11, 5) == ["fountain very near east", f"{nethack.permonst(0).mname} adjacent west"]
+    b = np.zeros(27, dtype=np.int64)
+    b[[10, 11, 20]] = [7, 12, 512]
+    first = L.stats_line(b)
+    assert "HP 7/12" in first and "Time 512," in first
+    b[20] = 513  # the time alone
+    assert L.stats_line(b) == first.replace("Time 512,", "Time 513,")
+    b[10] = 6  # the rest of the line
+    assert "HP 6/12" in L.stats_line(b) and "Time 513," in L.stats_line(b)
+    b[0] = 40  # the hero's square is not on the line
+    assert L.stats_line(b) == first.replace("Time 512,", "Time 513,").replace("HP 7/12", "HP 6/12")
+    letters = np.zeros(55, dtype=np.uint8)
+    strs = np.zeros((55, 80), dtype=np.uint8)
+    letters[0], strs[0, :8] = ord("a"), np.frombuffer(b"2 apples", dtype=np.uint8)
+    assert L.inventory_lines(letters, strs) == ["a: 2 apples"]
+    strs[0, 0] = ord("3")
+    assert L.inventory_lines(letters, strs) == ["a: 3 apples"]
+    letters[0] = 0
+    assert L.inventory_lines(letters, strs) == []
+    tty = _tty("Hello")
+    assert L.screen_state(tty) == (False, False)
+    tty[0, 5:13] = np.frombuffer(b"--More--", dtype=np.uint8)
+    assert L.screen_state(tty) == (True, False) and L.tty_message(tty) == "Hello"
+
+
 def test_progression_table_is_balrogs():
     table = progress.achievements()
     assert len(table) == 87 and table["Dlvl:1"] == 0.0 and table["You ascend t"] == 1.0
