@@ -98,25 +98,25 @@ def write_page(results: list[dict], args: argparse.Namespace, seconds: float) ->
     return page
 
 
-FINDINGS = """**SmolLM2 recipes: no group-relative signal yet; not fixed.**
-- As first shipped, SmolLM2-135M-Instruct (the Q4_1 GGUF) did not act. It continued the observation text instead,
-  even on the demo's listed-actions env:
-  - `agentgym eval agentgym/TextAdventure-v0 --policy hf:SmolLM2-135M-Instruct.Q4_1.gguf -n 8 --group-size 2
-    --max-turns 6 --max-new-tokens 24 --env-arg level=easy --env-arg list_actions=true --env-arg show_quest=true`
-    played 96 turns, all invalid (e.g. "Exits: west"), in 5 min 13 s.
-  - A step of the old smollm2_grpo had 100% invalid actions and every reward 0.
-- Both SmolLM2 RL recipes now start from `configs/smollm2_sft.toml`.
-  - 30 of its 60 steps took 5 min 20 s on CPU (`--set run.steps=30`) and raised action-token accuracy from 45% to
-    98.5%.
-  - After them, smollm2_grpo as shipped (8 tasks x 8 samples) played 64 episodes with 1.5% invalid actions and 87.5%
-    success.
-  - But every group's 8 episodes scored the same (0 of 8 groups with signal in the row above). turn_level's
-    advantages were nonzero only by turn position, which is the caveat in trainers/credit/turn_level.py.
-- So the SmolLM2 recipes still need a setting where samples differ: a harder level, a higher temperature, or
-  stopping SFT earlier.
-- smollm2_ppo_spa was not measured.
+FINDINGS = """**SmolLM2 recipes: the medium level gives a signal, but no full RL step has completed on CPU.**
+- As first shipped, SmolLM2-135M-Instruct (the Q4_1 GGUF) did not act: it continued the observation text instead
+  (96 turns of `agentgym eval agentgym/TextAdventure-v0 --policy hf:SmolLM2-135M-Instruct.Q4_1.gguf -n 8
+  --group-size 2 --max-turns 6 --max-new-tokens 24 --env-arg level=easy --env-arg list_actions=true --env-arg
+  show_quest=true`, all invalid). Both RL recipes now start from `configs/smollm2_sft.toml` (30 steps: loss 2.43 ->
+  0.04, action-token accuracy 98.5%; 979 s on the loaded 2-core machine, 2026-12-03).
+- On easy quests (the first RL setting) every group's 8 episodes scored the same: 1 GRPO step played 64 episodes
+  with 1.5% invalid actions and 87.5% success, and 0 of 8 groups had a signal (2026-12-02).
+- So the RL recipes moved to medium quests, 10 turns. Measured 2026-12-03 (`--recipes smollm2_sft smollm2_grpo
+  smollm2_ppo_spa webshop_grpo --steps 1`): smollm2_grpo's first step played 64 episodes in 54 min on the loaded
+  machine, 13 of them successful (20%), 14.9% of 590 turns invalid, and **5 of 8 groups had a learning signal**
+  (0, 1, 4, 5, 0, 3, 0, 0 successes out of 8 per quest).
+- **The update after that rollout ran out of memory** (24 GB: the kernel killed the run): 8 ten-turn episodes of
+  ~4k tokens each per micro-batch, full-vocabulary logits for the policy and the reference model. Both SmolLM2 RL
+  recipes now use micro-batches of 1 episode and gradient checkpointing; that setting has not been rerun, so
+  smollm2_grpo and smollm2_ppo_spa have no row here, and webshop_grpo (which starts from the same SFT run) was not
+  reached either. A GPU (or a day of CPU) is what these three need.
 
-(2026-12-02)"""
+(2026-12-03)"""
 """What the SmolLM2 runs showed (measured by hand, 2026-12-02): kept on the page whenever it is rewritten."""
 
 RESULTS = ROOT / "docs" / "benchmarks" / "recipes.json"
