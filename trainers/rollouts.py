@@ -48,9 +48,10 @@ def eval_model(cfg: TrainConfig, model: Any, tokenizer: Any, tasks: Sequence[Tas
     policy = make_policy(model, tokenizer, cfg.rollout, seed=seed, greedy=True, vision=vision)
     try:
         with torch.no_grad():
-            result = evaluate(cfg.env.id, policy, tasks=tasks, split=cfg.env.eval_split or "heldout", seed=seed, out_dir=out_dir,
-                              max_turns=cfg.env.max_turns, max_context_tokens=cfg.env.max_context_tokens,
-                              batch_size=cfg.rollout.batch_size, env_kwargs=cfg.env.kwargs,
+            result = evaluate(cfg.env.id, policy, tasks=tasks, split=cfg.env.eval_split or "heldout", seed=seed,
+                              out_dir=out_dir, max_turns=cfg.env.max_turns,
+                              max_context_tokens=cfg.env.max_context_tokens, batch_size=cfg.rollout.batch_size,
+                              env_kwargs=cfg.env.kwargs,
                               executor=cfg.rollout.executor, runners=runners, policy_name=f"{cfg.algo.name} model",
                               history=cfg.rollout.history, window_turns=cfg.rollout.window_turns)
     finally:

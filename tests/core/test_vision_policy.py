@@ -45,14 +45,19 @@ def test_image_tokens_are_expanded_exactly(tiny):
         vision.expand("no placeholder", [im])
 
 
-def test_rollout_to_batch_logprobs_match_and_grpo_moves_vision_and_language_weights(tiny, tmp_path):
-    model, tok, vision = tiny
-    policy = HFPolicy(model, tok, vision=vision, max_new_tokens=6, seed=0)
-    factory = lambda: GUIGroundingEnv(cache_dir=tmp_path, max_pixels=160 * 100)  # noqa: E731
+def _grounding_rollout(policy, cache_dir, *, group_size):
+    """`group_size` episodes of the first held-out GUIGrounding task (small screenshots) played by `policy`."""
+    factory = lambda: GUIGroundingEnv(cache_dir=cache_dir, max_pixels=160 * 100)  # noqa: E731
     env = factory()
     tasks = env.suite.split("heldout")[:1]
     env.close()
-    trajs = rollout(factory, policy, tasks, group_size=3)
+    return rollout(factory, policy, tasks, group_size=group_size)
+
+
+def test_rollout_to_batch_logprobs_match_and_grpo_moves_vision_and_language_weights(tiny, tmp_path):
+    model, tok, vision = tiny
+    policy = HFPolicy(model, tok, vision=vision, max_new_tokens=6, seed=0)
+    trajs = _grounding_rollout(policy, tmp_path, group_size=3)
     assert len(trajs) == 3 and all(t.has_tokens and t.error is None for t in trajs)
     for t in trajs:  # the observation's screenshot is on the turn, and its tokens are in the prompt
         assert len(t.turns[0].images) == 1
@@ -147,11 +152,7 @@ def test_the_policy_never_generates_an_image_placeholder_and_training_scores_it_
     handle = model.lm_head.register_forward_hook(prefer_image_pad)
     try:
         policy = HFPolicy(model, tok, vision=vision, max_new_tokens=5, seed=0)
-        factory = lambda: GUIGroundingEnv(cache_dir=tmp_path, max_pixels=160 * 100)  # noqa: E731
-        env = factory()
-        tasks = env.suite.split("heldout")[:1]
-        env.close()
-        trajs = rollout(factory, policy, tasks, group_size=2)
+        trajs = _grounding_rollout(policy, tmp_path, group_size=2)
         for t in trajs:
             ids = t.turns[0].completion_ids
             assert len(ids) == 5 and not set(ids) & set(vision.never_generated)
