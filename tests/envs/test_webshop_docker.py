@@ -75,19 +75,25 @@ def test_image_builds_runs_and_serves_the_same_search_results():
             pytest.skip(f"no local base image and the public {base} could not be had ({type(e).__name__}: {e}); "
                         "make one with docker/swe-sandbox/build_base.sh (scripts/setup.sh does)")
         raise
-    container = client.containers.run(IMAGE, detach=True, labels=LABEL, ports={"3000/tcp": ("127.0.0.1", None)})
+    # The host's network, the site on its loopback at a free port: CI's dockerd runs without a bridge
+    # (--bridge=none), where a published port never reaches the container.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    container = client.containers.run(IMAGE, ["--host", "127.0.0.1", "--port", str(port)], detach=True,
+                                      labels=LABEL, network_mode="host")
     try:
+        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         while True:
             container.reload()
-            ports = container.attrs["NetworkSettings"]["Ports"].get("3000/tcp")
-            if ports:
-                url = f"http://127.0.0.1:{ports[0]['HostPort']}"
-                try:
-                    health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=5).read())
-                    break
-                except OSError:
-                    pass
+            try:
+                health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=5).read())
+                break
+            except OSError:
+                pass
             assert container.status in ("created", "running"), container.logs()[-2000:]
             assert time.monotonic() < deadline, f"the site did not answer in 120 s: {container.logs()[-2000:]!r}"
             time.sleep(0.5)
