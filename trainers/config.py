@@ -134,8 +134,9 @@ class EnvConfig:
     max_context_tokens: int | None = None
     """Truncate an episode whose token sequence would pass this length; None: no limit."""
     task_params: dict[str, Any] = field(default_factory=dict)
-    """Keep only tasks whose params match these (e.g. {family = "chain"}). An env with a `level` attribute
-    (TextAdventure's level kwarg) is filtered by it too."""
+    """Keep only tasks whose params match these: equal to a value (e.g. {topology = "chain"}) or any of a list's
+    values (e.g. {goal = ["reach", "fetch"]}). An env with a `level` attribute (TextAdventure's level kwarg) is
+    filtered by it too."""
     num_train_tasks: int | None = None
     """Use only the first N tasks of the train split (None: all)."""
 

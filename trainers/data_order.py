@@ -35,9 +35,8 @@ def env_tasks(env_cfg: EnvConfig) -> tuple[list[Task], list[Task]]:
         if level is not None:
             train = [t for t in train if t.params.get("level", level) == level]
             held = [t for t in held if t.params.get("level", level) == level]
-        for key, want in env_cfg.task_params.items():
-            train = [t for t in train if t.params.get(key) == want]
-            held = [t for t in held if t.params.get(key) == want]
+        train = [t for t in train if matches(t, env_cfg.task_params)]
+        held = [t for t in held if matches(t, env_cfg.task_params)]
         if not train or not held:
             raise ConfigError(f"no {'train' if not train else 'held-out'} task of {env_cfg.id!r} is left after "
                               f"filtering (level={level!r}, env.task_params={env_cfg.task_params}); relax them")
@@ -46,6 +45,12 @@ def env_tasks(env_cfg: EnvConfig) -> tuple[list[Task], list[Task]]:
     if env_cfg.num_train_tasks is not None:
         train = train[: env_cfg.num_train_tasks]
     return train, held
+
+
+def matches(task: Task, wanted: dict) -> bool:
+    """Whether a task's params match env.task_params: equal to a scalar value, or any of a list's values."""
+    return all(task.params.get(key) in want if isinstance(want, list) else task.params.get(key) == want
+               for key, want in wanted.items())
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:

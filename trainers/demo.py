@@ -96,6 +96,8 @@ class DemoResult:
     """rollout/success_rate of every GRPO step (sampled at temperature 1 on train tasks)."""
     threads: int = 1
     """torch threads the demo ran with."""
+    cpu_kernels: str = ""
+    """The CPU kernel family torch ran (pin_cpu_kernels; "AVX2" unless the environment chose otherwise)."""
     checkpoint: Path | None = None
     """The trained model's folder (save_pretrained layout), loadable with `--policy hf:PATH`."""
     eval_command: str = ""
@@ -113,6 +115,29 @@ class DemoResult:
         if d == 0:
             return "GRPO left held-out success unchanged"
         return f"GRPO lowered held-out success by {-d:.1%} in this run"
+
+
+PORTABLE_CPU_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+"""The CPU kernels the demo runs on, whatever the machine has: torch picks its vectorised kernels (and MKL its
+matrix products) by the CPU's instruction set, and AVX-512 kernels round differently from AVX2 ones; over a few
+hundred SFT steps that difference grows into a different model (seed 0 ended SFT at 83.3% on an AVX-512 machine and
+71.7% on another). AVX2 is on every x86-64 CPU of the last decade, and MKL's conditional numerical reproducibility
+(MKL_CBWR) makes its results identical across them for a fixed thread count."""
+
+
+def pin_cpu_kernels(log: Callable[[str], Any] = print) -> str:
+    """Select PORTABLE_CPU_KERNELS (unless the environment already sets them) before torch runs its first operation,
+    and return the kernel family torch uses. Once torch has run an operation its choice is fixed: then this only
+    reports it, and says so when it is not AVX2 (the demo's figures were measured with AVX2 kernels)."""
+    for key, value in PORTABLE_CPU_KERNELS.items():
+        os.environ.setdefault(key, value)
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    if capability != "AVX2":
+        log(f"  note: torch runs {capability} CPU kernels here, not AVX2 (ATEN_CPU_CAPABILITY set otherwise, read "
+            f"before the demo started, or a CPU without AVX2): the figures can differ from the README's")
+    return capability
 
 
 def demo_threads() -> int:
@@ -138,6 +163,7 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     heldout_tasks: the first N held-out easy tasks (the split has 60; more cycle). threads: torch threads (default
     demo_threads()). sft_overrides / rl_overrides: extra `section.key=value` settings for one stage.
     """
+    capability = pin_cpu_kernels(log)  # before torch's first operation in this process
     import torch
 
     from agentgym.trainers.data_order import env_tasks
@@ -160,7 +186,8 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
         stages: dict[str, float] = {}
 
         # SETUP: tasks, tokenizer, model, generation length ------------------------------------------------------------
-        train_tasks, _ = env_tasks(sft_cfg.env)
+        # The tokenizer and generation limit come from the whole train split (what GRPO plays), not SFT's part of it.
+        train_tasks, _ = env_tasks(load_config(None, base + RL_SETTINGS).env)
         log(f"building a tiny model and tokenizer from {sft_cfg.model.tiny_corpus_episodes} oracle episodes "
             f"({threads} torch thread{'s' if threads > 1 else ''}) ...")
         model, tokenizer = build_model_and_tokenizer(sft_cfg, train_tasks)
@@ -203,7 +230,8 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     checkpoint = rl.checkpoint / "model" if rl.checkpoint is not None else None
     result = DemoResult(before=before, after_sft=after_sft, after_rl=after_rl, heldout_tasks=heldout_tasks,
                         seconds=time.time() - t0, run_dir=run_dir, stage_seconds=stages,
-                        rl_train_success=train_success, threads=threads, checkpoint=checkpoint,
+                        rl_train_success=train_success, threads=threads, cpu_kernels=capability,
+                        checkpoint=checkpoint,
                         eval_command=eval_command(rl_cfg, checkpoint, heldout_tasks) if checkpoint else "")
     summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
     summary = json.loads(json.dumps(summary, default=str))

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  after GRPO       {r.after_rl.line()}")
     print(f"  {r.rl_verdict}")
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in r.stage_seconds.items())
-    print(f"time: {r.seconds:.0f} s ({stages}; {r.threads} torch thread{'s' if r.threads > 1 else ''})")
+    print(f"time: {r.seconds:.0f} s ({stages}; {r.threads} torch thread{'s' if r.threads > 1 else ''}, "
+          f"{r.cpu_kernels} kernels)")
     print(f"run folder: {r.run_dir}")
     print("  eval_before/ eval_sft/ eval_rl/  metrics.json, trajectories.jsonl, report.html")
     print("  sft/ grpo/                       metrics.jsonl, tb/, checkpoints/step_N/model")

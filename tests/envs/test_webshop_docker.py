@@ -67,14 +67,23 @@ def _titles(html: str) -> list[tuple[str, str]]:
 def test_image_builds_runs_and_serves_the_same_search_results():
     client = _client()
     base = _base(client)
+    previous = client.images.get(IMAGE).id if _has(client, IMAGE) else None
     try:
-        client.images.build(path=str(ROOT), dockerfile="docker/webshop/Dockerfile", tag=IMAGE,
-                            buildargs={"BASE": base}, rm=True, forcerm=True)
+        image, _ = client.images.build(path=str(ROOT), dockerfile="docker/webshop/Dockerfile", tag=IMAGE,
+                                       buildargs={"BASE": base}, rm=True, forcerm=True)
     except Exception as e:
         if base == "python:3.11-slim" and not _has(client, base) and not os.environ.get("CI"):
             pytest.skip(f"no local base image and the public {base} could not be had ({type(e).__name__}: {e}); "
                         "make one with docker/swe-sandbox/build_base.sh (scripts/setup.sh does)")
         raise
+    if previous is not None and previous != image.id:
+        # The tag moved to the new build: drop the image it left untagged, or every changed rebuild leaves one.
+        import docker
+
+        try:
+            client.images.remove(previous)
+        except docker.errors.APIError:
+            pass  # still used by a container or another tag: not ours to force
     # The host's network, the site on its loopback at a free port: CI's dockerd runs without a bridge
     # (--bridge=none), where a published port never reaches the container.
     import socket

@@ -137,3 +137,31 @@ def test_rl_verdict_says_whether_the_gain_is_outside_the_confidence_interval(tmp
         "GRPO added +25.0% held-out success on top of SFT (outside the 95% CI of the after-GRPO score)")
     assert result(0.50, 0.50, (0.38, 0.62)).rl_verdict == "GRPO left held-out success unchanged"
     assert result(0.50, 0.45, (0.33, 0.58)).rl_verdict == "GRPO lowered held-out success by 5.0% in this run"
+
+
+def _kernels_in_a_fresh_process(env_overrides: dict[str, str]) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in demo.PORTABLE_CPU_KERNELS} | env_overrides
+    code = ("from agentgym.trainers.demo import pin_cpu_kernels; import os; "
+            "print(pin_cpu_kernels(log=print)); print(os.environ['MKL_CBWR'])")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [line.strip() for line in done.stdout.splitlines()]
+
+
+def test_the_demo_pins_avx2_kernels_before_torch_runs_anything():
+    import torch
+
+    native = torch.backends.cpu.get_cpu_capability()
+    if native not in ("AVX2", "AVX512"):
+        pytest.skip(f"this CPU has no AVX2 (torch reports {native} kernels)")
+    assert _kernels_in_a_fresh_process({}) == ["AVX2", "AVX2"]
+
+
+def test_a_kernel_choice_in_the_environment_wins_and_the_demo_says_the_figures_may_differ():
+    lines = _kernels_in_a_fresh_process({"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"})
+    assert lines[-2:] == ["DEFAULT", "COMPATIBLE"]
+    assert any(line.startswith("note: torch runs DEFAULT CPU kernels here, not AVX2") for line in lines), lines
