@@ -12,15 +12,15 @@ The settings below were tuned for 2 CPU cores: the env lists the admissible acti
 observation (so a ~130k-parameter model can learn to pick and copy an action), generation stops two tokens after the
 longest oracle action, SFT runs long enough for the model to learn to copy (action-token accuracy jumps from ~85% to
 ~97% around step 300), and GRPO runs at a learning rate 50x below SFT's so it refines the SFT policy instead of
-undoing it. Measured on 2 cores with 1 torch thread (a quiet machine, from a fresh clone), 60 held-out easy
-quests, greedy (2026-12-02; docs/benchmarks/demo.md has the commands and the settings tried since):
+undoing it. Measured on 2 cores with 1 torch thread and the pinned AVX2 kernels (PORTABLE_CPU_KERNELS), 60
+held-out easy quests, greedy (2026-12-03; docs/benchmarks/demo.md has the commands and the settings tried since):
 
     seed   before   after SFT (95% CI)        after GRPO (95% CI)       wall time
-    0      0.0%     83.3% (72.0% .. 90.7%)    83.3% (72.0% .. 90.7%)    149 s
-    1      0.0%     60.0% (47.4% .. 71.4%)    61.7% (49.0% .. 72.9%)    184 s
-    2      0.0%      0.0% (0.0% .. 6.0%)       0.0% (0.0% .. 6.0%)      224 s
+    0      0.0%     68.3% (55.8% .. 78.7%)    71.7% (59.2% .. 81.5%)    188 s
+    1      0.0%     68.3% (55.8% .. 78.7%)    66.7% (54.1% .. 77.3%)    190 s
+    2      0.0%      3.3% (0.9% .. 11.4%)      3.3% (0.9% .. 11.4%)     223 s
 
-SFT does almost all of the work. GRPO's gain on top of it (+0.0, +1.7, +0.0 points) is inside the confidence
+SFT does almost all of the work. GRPO's gain on top of it (+3.3, -1.7, +0.0 points) is inside the confidence
 interval on every seed, and the demo says so when it prints the result. GRPO mostly repairs quests with a locked
 door, which SFT already solves at 350 steps; what the model still fails (taking an object named in the quest) it
 does not learn in RL's budget here. docs/benchmarks/credit_comparison_adventure.md runs this GRPO stage with every
