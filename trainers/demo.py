@@ -120,9 +120,10 @@ class DemoResult:
 PORTABLE_CPU_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 """The CPU kernels the demo runs on, whatever the machine has: torch picks its vectorised kernels (and MKL its
 matrix products) by the CPU's instruction set, and AVX-512 kernels round differently from AVX2 ones; over a few
-hundred SFT steps that difference grows into a different model (seed 0 ended SFT at 83.3% on an AVX-512 machine and
-71.7% on another). AVX2 is on every x86-64 CPU of the last decade, and MKL's conditional numerical reproducibility
-(MKL_CBWR) makes its results identical across them for a fixed thread count."""
+hundred SFT steps that difference can grow into a different model (measured: the demo's SFT losses part from step 8;
+likely why seed 0 ended SFT at 83.3% on one machine and 71.7% on another). AVX2 is on every x86-64 CPU of the last
+decade, and MKL's conditional numerical reproducibility (MKL_CBWR) is documented to give the same results across
+them for a fixed thread count and MKL version."""
 
 
 def pin_cpu_kernels(log: Callable[[str], Any] = print) -> str:
