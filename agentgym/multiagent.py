@@ -11,6 +11,8 @@ payoffs) and inherits the contract:
   observation, valid_action = False, reward 0, and is asked again;
 - reset(seed=...) with the same seed and task gives the same game (chance from one seeded generator);
 - a turn limit (every call to step counts, legal or not) truncates every seat; the game's own end terminates them;
+- with `forfeit_after = K`, a seat that makes K illegal moves in a row forfeits (TextArena's rule): without it a
+  seat about to lose can stall to the turn limit, where nobody is paid, and RL learns exactly that;
 - task suites with train and held-out splits, as single-agent envs have.
 
 `as_single_agent(game, seat, opponents)` turns one seat (or each seat in turn) into an `agentgym.AgentEnv` against
@@ -99,10 +101,14 @@ class TextGame(AECEnv):
     the single-seat view then tells check_env to require only that the oracle plays valid moves to the end."""
 
     def __init__(self, *, max_turns: int | None = None, split: str | None = None, render_mode: str | None = None,
-                 list_moves: bool = True):
+                 list_moves: bool = True, forfeit_after: int | None = None):
         super().__init__()
         if max_turns is not None and max_turns < 1:
             raise ValueError(f"max_turns must be >= 1, got {max_turns}")
+        if forfeit_after is not None and (isinstance(forfeit_after, bool) or not isinstance(forfeit_after, int)
+                                          or forfeit_after < 1):
+            raise ValueError(f"forfeit_after must be None or an integer >= 1, got {forfeit_after!r}")
+        self.forfeit_after = forfeit_after
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         self.max_turns = max_turns or self.default_max_turns
@@ -125,6 +131,7 @@ class TextGame(AECEnv):
         self._feedback: dict[str, str] = {}
         self._valid: dict[str, bool] = {}
         self._payoff: dict[str, float] | None = None
+        self._illegal_streak: dict[str, int] = {}
 
     # -- hooks ----------------------------------------------------------------------------------------------------------
     def _start(self, task: Task, rng: np.random.Generator) -> None:
@@ -168,6 +175,18 @@ class TextGame(AECEnv):
         """The expert's move for `agent` (default: the seat to move): the strongest scripted player."""
         return self.scripted_action(agent or self.agent_selection)
 
+    def _forfeit_payoffs(self, agent: str) -> dict[str, float]:
+        """The payoffs when `agent` forfeits (forfeit_after illegal moves in a row). Default: a fold where fold is
+        a legal move (poker: the forfeiter loses what it has put in), otherwise the forfeiter -1 and the other seats
+        share +1."""
+        if "fold" in self.legal_moves(agent):
+            self._apply(agent, self._parse(agent, "fold")[0])
+            payoff = self._payoffs()
+            if payoff is not None:
+                return payoff
+        others = [a for a in self.possible_agents if a != agent]
+        return {a: -1.0 if a == agent else 1.0 / len(others) for a in self.possible_agents}
+
     def _success(self, agent: str, payoff: float) -> bool:
         """Whether a finished game counts as a success for `agent` (default: it won)."""
         return payoff > 0
@@ -201,6 +220,7 @@ class TextGame(AECEnv):
         self._feedback = dict.fromkeys(self.agents, "")
         self._valid = dict.fromkeys(self.agents, True)
         self._payoff = None
+        self._illegal_streak = dict.fromkeys(self.agents, 0)
         self._skip_agent_selection = None
         self._start(self.task, self._rng)
         self.agent_selection = self._to_move()
@@ -226,8 +246,14 @@ class TextGame(AECEnv):
             legal = self.legal_moves(agent)
             hint = f" Legal moves: {', '.join(legal)}." if legal and self.list_moves else ""
             self._feedback[agent] = f"Illegal move {_quote(action)}: {why}{hint}"
+            self._illegal_streak[agent] += 1
+            if self.forfeit_after is not None and self._illegal_streak[agent] >= self.forfeit_after:
+                self._payoff = self._forfeit_payoffs(agent)
+                line = f"{agent} forfeits after {self._illegal_streak[agent]} illegal moves in a row."
+                self._feedback = {a: (self._feedback[a] + " " if a == agent else "") + line for a in self.agents}
         else:
             self._valid[agent] = True
+            self._illegal_streak[agent] = 0
             self._apply(agent, move)
             self._feedback = dict.fromkeys(self.agents, "")
             self._payoff = self._payoffs()

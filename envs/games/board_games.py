@@ -93,7 +93,9 @@ class TicTacToeGame(TextGame):
         legal or not.
 
     Arguments:
-        max_turns, split, render_mode ("ansi"), list_moves (list the legal moves in the observation; True).
+        max_turns, split, render_mode ("ansi"), list_moves (list the legal moves in the observation; True),
+        forfeit_after (a seat forfeits after this many illegal moves in a row; None: it is asked again until the
+        turn limit).
 
     Dependencies:
         extra `multiagent` (pettingzoo, pygame which PettingZoo's classic games import).
@@ -234,7 +236,7 @@ class ConnectFourGame(TextGame):
         Terminated on four in a row or a full board; truncated after max_turns calls to step (100).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
 
     Dependencies:
         extra `multiagent` (pettingzoo, pygame).

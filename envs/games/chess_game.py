@@ -78,7 +78,7 @@ class ChessGame(TextGame):
         Terminated at checkmate or a draw; truncated after max_turns calls to step (300).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
         Scripted player params (opponent spec "scripted:skill=0,depth=1"): skill (Stockfish's "Skill Level", 0-20;
         default 20 for the oracle), depth (search depth per move; default 8), time (seconds per move, instead).
 

@@ -178,7 +178,7 @@ class KuhnPokerGame(TextGame):
         Terminated at a fold or showdown (2 or 3 actions); truncated after max_turns calls to step (20).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
 
     Dependencies:
         extra `multiagent` (pettingzoo for the AEC base class only).

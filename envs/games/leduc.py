@@ -60,7 +60,7 @@ class LeducHoldemGame(TextGame):
         Terminated when the hand ends; truncated after max_turns calls to step (30).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
 
     Dependencies:
         extra `multiagent` (pettingzoo, rlcard, pygame).

@@ -98,7 +98,7 @@ class NegotiationGame(TextGame):
         max_turns calls to step (40).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
         Scripted player params: floor (the least it accepts, default 5), step (its concession per own turn, 1).
 
     Dependencies:

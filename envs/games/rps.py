@@ -45,7 +45,7 @@ class RockPaperScissorsGame(TextGame):
         Terminated after the last round; truncated after max_turns calls to step (30).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
 
     Dependencies:
         extra `multiagent` (pettingzoo, pygame).

@@ -68,7 +68,7 @@ class TabooGame(TextGame):
         truncated after max_turns calls to step (30).
 
     Arguments:
-        max_turns, split, render_mode, list_moves.
+        max_turns, split, render_mode, list_moves, forfeit_after (see TextGame).
 
     Dependencies:
         extra `multiagent` (pettingzoo for the AEC base class only).

@@ -71,6 +71,38 @@ def test_turn_limit_truncates_every_seat():
     assert g.truncations == {"player_0": True, "player_1": True} and not any(g.terminations.values())
 
 
+def test_forfeit_after_illegal_moves_in_a_row():
+    # Kuhn: player_0 checks, player_1 bets, then player_0 writes two illegal moves: a forfeit is a fold (-1 chip).
+    g = make_game("kuhn", forfeit_after=2)
+    g.reset(seed=0)
+    g.step("check"), g.step("bet"), g.step("xyzzy")
+    assert not g.game_over and g.infos["player_0"]["valid_action"] is False
+    g.step("bet")  # illegal facing a bet: the second in a row
+    assert g.history == "cbf" and g.terminations == {"player_0": True, "player_1": True}
+    assert g._cumulative_rewards == {"player_0": -1.0, "player_1": 1.0}
+    assert g.infos["player_0"]["outcome"] == "loss" and g.infos["player_1"]["outcome"] == "win"
+    assert "player_0 forfeits after 2 illegal moves in a row." in str(g.observe("player_1"))
+    # A legal move resets the count: illegal, legal, illegal never forfeits.
+    g = make_game("tictactoe", forfeit_after=2)
+    g.reset(seed=0, options={"task": "tictactoe/train/0000"})
+    g.step("z9"), g.step("a1"), g.step("a1")  # player_1 illegal, then a1; player_2's a1 is taken
+    assert not g.game_over and g._illegal_streak == {"player_1": 0, "player_2": 1}
+    g.step("a1")  # no fold in tic-tac-toe: the forfeiter loses 1, the other seat wins 1
+    assert g._cumulative_rewards == {"player_1": 1.0, "player_2": -1.0}
+    # Without forfeit_after the seat is asked again until the turn limit (test_turn_limit_truncates_every_seat).
+    with pytest.raises(ValueError, match="forfeit_after"):
+        make_game("kuhn", forfeit_after=0)
+
+
+def test_single_seat_forfeit_ends_the_episode_with_the_loss():
+    env = agentgym.make("agentgym/KuhnPoker-v0", forfeit_after=2).unwrapped
+    obs, info = env.reset(seed=0, options={"task": env.suite.split("heldout")[0]})
+    _, r, te, tr, info = env.step("xyzzy")
+    assert (r, te, tr, info["valid_action"]) == (0.0, False, False, False)
+    _, r, te, tr, info = env.step("xyzzy")
+    assert (r, te, tr, info["valid_action"], info["outcome"]) == (-1.0, True, False, False, "loss")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Scripted players do what theory says
 # ---------------------------------------------------------------------------------------------------------------------
