@@ -32,7 +32,11 @@ class Config(AlgoConfig):
     lr: float = 1e-3
     """AdamW learning rate (SFT on a tiny model tolerates a much larger one than RL)."""
     oracle_episodes: int = 64
-    """Oracle episodes played once on the train split (tasks in order, cycling if there are fewer tasks)."""
+    """Demonstration episodes played once on the train split (tasks in order, cycling if there are fewer tasks)."""
+    demonstrator: str = "oracle"
+    """Who plays the demonstrations: "oracle" (the env's expert) or "random" (uniformly among the valid actions the
+    env lists in info["admissible_actions"]): a warm start that teaches the action format and none of the strategy,
+    so RL has the strategy to learn (games, where a tiny model otherwise writes illegal moves)."""
     batch_size: int = 8
     """Episodes per optimizer step, drawn in a seeded order that reshuffles every epoch."""
 
@@ -42,6 +46,8 @@ class Config(AlgoConfig):
             raise ConfigError(f"algo.oracle_episodes = {self.oracle_episodes!r} is invalid: play at least 1 episode.")
         if self.batch_size < 1:
             raise ConfigError(f"algo.batch_size = {self.batch_size!r} is invalid: use >= 1.")
+        if self.demonstrator not in ("oracle", "random"):
+            raise ConfigError(f"algo.demonstrator = {self.demonstrator!r} is invalid: use \"oracle\" or \"random\".")
 
     def validate(self, cfg: TrainConfig) -> None:
         pass  # rollout.group_size and credit.* do not apply to SFT
@@ -54,15 +60,23 @@ class Trainer:
 
     def __init__(self, ctx: Any):
         from agentgym.chat import ChatTokenizer, tokenize_trajectory
-        from agentgym.policies.scripted import OraclePolicy
+        from agentgym.policies.scripted import OraclePolicy, RandomPolicy
         from agentgym.trainers.rollouts import play
 
         self.ctx = ctx
         self.cfg: TrainConfig = ctx.cfg
         self.algo: Config = ctx.cfg.algo
-        # ROLLOUT (once): the oracle's demonstrations, tokenised with the policy's chat template.
+        # ROLLOUT (once): the demonstrations, tokenised with the policy's chat template.
         tasks = [ctx.train_tasks[i % len(ctx.train_tasks)] for i in range(self.algo.oracle_episodes)]
-        demos = play(self.cfg, OraclePolicy(), tasks, group_size=1, seed=self.cfg.run.seed, runners=ctx.runners)
+        demonstrator = OraclePolicy() if self.algo.demonstrator == "oracle" else RandomPolicy(seed=self.cfg.run.seed)
+        demos = play(self.cfg, demonstrator, tasks, group_size=1, seed=self.cfg.run.seed, runners=ctx.runners)
+        if self.algo.demonstrator == "random":
+            # Without a list of valid actions RandomPolicy writes random strings: demonstrations of nothing.
+            bad = next((t for t in demos for turn in t.turns if not turn.info.get("valid_action", True)), None)
+            if bad is not None:
+                raise ConfigError(f"algo.demonstrator = \"random\" needs an env that lists its valid actions in "
+                                  f"info[\"admissible_actions\"]; {self.cfg.env.id!r} does not (task {bad.task_id} "
+                                  f"got an invalid random action)")
         r = self.cfg.rollout
         # The same token layout RL rollouts use (rollout.history): one row per episode, or one per turn (windowed);
         # a vision-language model's image tokens expanded as its policy's prompts hold them.

@@ -93,6 +93,32 @@ def test_sft_two_steps_changes_every_parameter_and_lowers_loss(tmp_path):
     assert result.metrics[0]["rollout/oracle_success_rate"] == 1.0
 
 
+def test_sft_random_demonstrator_plays_valid_actions_of_every_kind(tmp_path):
+    # Kuhn poker lists its legal moves: the random demonstrations are all legal and cover the four actions, where the
+    # oracle's (Kuhn's equilibrium) are a different set of games.
+    base = tiny_overrides(tmp_path / "run", algo="sft", steps=1) + [
+        'env.id="agentgym/KuhnPoker-v0"', "env.max_turns=4", "algo.oracle_episodes=32", "algo.batch_size=8"]
+    demos = {}
+    for who in ("random", "oracle"):
+        cfg = load_config(None, base + [f'algo.demonstrator="{who}"', f'run.out_dir="{tmp_path / who}"'])
+        demos[who] = train(cfg).trainer.demos
+    turns = [t for d in demos["random"] for t in d.turns]
+    assert all(t.info["valid_action"] for t in turns)
+    assert {t.action for t in turns} == {"bet", "check", "call", "fold"}
+    assert [[t.action for t in d.turns] for d in demos["random"]] != [[t.action for t in d.turns]
+                                                                        for d in demos["oracle"]]
+
+
+def test_sft_random_demonstrator_needs_listed_actions(tmp_path):
+    # KeywordEnv lists no valid actions: random strings would be demonstrations of nothing.
+    cfg = load_config(None, tiny_overrides(tmp_path / "run", algo="sft", steps=1)
+                      + ["algo.oracle_episodes=4", 'algo.demonstrator="random"'])
+    with pytest.raises(ConfigError, match='needs an env that lists its valid actions in info\\["admissible_actions"\\]'):
+        train(cfg)
+    with pytest.raises(ConfigError, match='algo.demonstrator = \'expert\' is invalid'):
+        load_config(None, tiny_overrides(tmp_path / "run", algo="sft") + ['algo.demonstrator="expert"'])
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Config validation
 # ---------------------------------------------------------------------------------------------------------------------
