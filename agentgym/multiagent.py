@@ -25,6 +25,7 @@ Needs the `multiagent` extra (pettingzoo); importing this module without it rais
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -415,7 +416,9 @@ need the inline or thread executor."""
 
 
 class PoolOpponent(Opponent):
-    """One member of a named pool, drawn per episode."""
+    """One member of a named pool, drawn per episode. Every env holds its own copy of the member it drew (a shallow
+    copy: the policy is shared, the per-game state is not), since many envs play against one pool at once and a
+    shared member would mix their games into one conversation."""
 
     def __init__(self, pool: str):
         self.pool, self.name = pool, f"pool:{pool}"
@@ -426,7 +429,7 @@ class PoolOpponent(Opponent):
         if not members:
             raise RuntimeError(f"opponent pool {self.pool!r} is empty: fill agentgym.multiagent.OPPONENT_POOLS"
                                f"[{self.pool!r}] (the self-play trainer does) before playing against it")
-        self._current = members[random.Random(seed).randrange(len(members))]
+        self._current = copy.copy(members[random.Random(seed).randrange(len(members))])
         self._current.reset(seed)
 
     def act(self, game: TextGame, agent: str) -> str:

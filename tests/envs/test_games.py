@@ -370,3 +370,57 @@ def test_round_robin_ratings_order_players_by_strength():
     assert [r.name for r in table] == ["minimax", "noisy", "random"]
     minimax = table[0]
     assert minimax.losses == 0 and minimax.wins + minimax.draws == 20
+
+
+def test_kuhn_strategy_benchmark_reads_infosets_and_values_nash_exactly():
+    import importlib.util
+    from pathlib import Path
+
+    from agentgym.envs.games.kuhn import nash_strategy
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "kuhn_strategy.py"
+    spec = importlib.util.spec_from_file_location("kuhn_strategy", path)
+    ks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ks)
+    assert ks.infoset("You are player_0. Your card: Q.\nNo action yet.\nPot: 2 chips.\n") == "Q"
+    assert ks.infoset("You are player_0. Your card: K.\nBetting: player_0 checks, player_1 bets.\nPot: 3 chips.\n"
+                      "Your move. Legal moves: call, fold.") == "Kcb"
+    nash = {k: (q, 1 - q, 0.0) for k, q in nash_strategy().items()}
+    assert ks.exact_value(nash, 0) == pytest.approx(-1 / 18, abs=1e-12)
+    assert ks.exact_value(nash, 1) == pytest.approx(1 / 18, abs=1e-12)
+    # forfeiting every decision: -1 a hand in either seat (a fold facing a bet, the ante otherwise)
+    forfeit = {k: (0.0, 0.0, 1.0) for k in nash}
+    assert ks.exact_value(forfeit, 0) == pytest.approx(-1.0) and ks.exact_value(forfeit, 1) == pytest.approx(-1.0)
+
+
+def test_envs_sharing_a_pool_keep_each_game_in_its_own_conversation():
+    # Many envs play against one pool at once (a batched rollout steps them in turn): each must give the pool member
+    # its own game's observations only. A shared member once appended every env's observations to one conversation.
+    from agentgym.multiagent import OPPONENT_POOLS, PolicyOpponent
+    from agentgym.policies.base import Completion
+
+    class FirstLegal:
+        def __init__(self):
+            self.conversations = []
+
+        def act(self, conversations):
+            self.conversations += conversations
+            return [Completion(text=c.info["admissible_actions"][0]) for c in conversations]
+
+    policy = FirstLegal()
+    OPPONENT_POOLS["isolation"] = [PolicyOpponent(policy, name="snapshot@0")]
+    try:
+        envs = [make_single_seat("kuhn", seat="player_0", opponent="pool:isolation") for _ in range(4)]
+        tasks = envs[0].suite.split("heldout")[:4]
+        for env, task in zip(envs, tasks):
+            env.reset(seed=0, options={"task": task})
+        for action in ("check", "fold"):  # interleaved, as a batched rollout steps them; the opponent bets
+            for env in envs:
+                env.step(action)
+        for conv in policy.conversations:
+            cards = {m.content.split("Your card: ")[1][0] for m in conv.messages if m.role == "user"}
+            assert len(cards) == 1  # one game's card, never another env's
+            assert sum(m.role == "user" for m in conv.messages) == 1  # player_1 acts once per hand here
+        assert len(policy.conversations) == 4
+    finally:
+        OPPONENT_POOLS.pop("isolation", None)
