@@ -27,8 +27,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def recipe_order(names: list[str]) -> list[str]:
-    """SFT recipes first (the RL recipes start from their runs: tiny_sft, smollm2_sft), then the rest in name order."""
-    return sorted(names, key=lambda n: (not n.endswith("_sft"), n))
+    """In the order the recipes' first lines chain them ("# agentgym train a.toml && agentgym train b.toml": a
+    before b, since b starts from a's run), then by name."""
+    def depth(name: str) -> int:
+        first = (ROOT / "configs" / f"{name}.toml").read_text(encoding="utf-8").splitlines()[0]
+        return first.count("agentgym train ")
+
+    return sorted(names, key=lambda n: (depth(n), n))
+
+
+def is_sft(name: str) -> bool:
+    """Whether a recipe is SFT (run in full: the RL recipes start from its final weights)."""
+    import tomllib
+
+    with open(ROOT / "configs" / f"{name}.toml", "rb") as f:
+        return tomllib.load(f).get("algo", {}).get("name") == "sft"
 
 
 def run_recipe(name: str, steps: int | None, extra: list[str]) -> dict:
@@ -153,7 +166,7 @@ def main() -> int:
     results = []
     command = "python benchmarks/recipe_signal.py " + " ".join(sys.argv[1:])
     for name in names:
-        r = run_recipe(name, None if name.endswith("_sft") else args.steps, args.overrides)
+        r = run_recipe(name, None if is_sft(name) else args.steps, args.overrides)
         r["command"] = command.strip()
         print(json.dumps(r), flush=True)
         results.append(r)
