@@ -38,5 +38,6 @@ RUN ln -sf /usr/local/share/agentgym/ca-certificates.crt /usr/lib/ssl/cert.pem \
     && /opt/venv/bin/pip install --no-cache-dir --upgrade "pip>=25"
 ENV PATH=/opt/venv/bin:\$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LANG=C.UTF-8
 DOCKERFILE
-docker build -q -t "$image" "$ctx" >/dev/null
+# the host's network for apt-get: CI's dockerd runs without a bridge (--bridge=none), where a build has none
+docker build -q --network host -t "$image" "$ctx" >/dev/null
 echo "base image $image built from $from"

@@ -69,8 +69,9 @@ def test_image_builds_runs_and_serves_the_same_search_results():
     base = _base(client)
     previous = client.images.get(IMAGE).id if _has(client, IMAGE) else None
     try:
+        # the host's network for pip: CI's dockerd runs without a bridge, where a build would have no network
         image, _ = client.images.build(path=str(ROOT), dockerfile="docker/webshop/Dockerfile", tag=IMAGE,
-                                       buildargs={"BASE": base}, rm=True, forcerm=True)
+                                       buildargs={"BASE": base}, rm=True, forcerm=True, network_mode="host")
     except Exception as e:
         if base == "python:3.11-slim" and not _has(client, base) and not os.environ.get("CI"):
             pytest.skip(f"no local base image and the public {base} could not be had ({type(e).__name__}: {e}); "
