@@ -156,6 +156,21 @@ def demo_threads() -> int:
     return n
 
 
+def claim_run_dir(parent: Path) -> Path:
+    """A new PARENT/demo-<date>-<time> folder, with -2, -3, ... when that name is taken: mkdir claims each name
+    atomically, so two demos started in the same second (two seeds at once) never share a folder."""
+    base = time.strftime("demo-%Y%m%d-%H%M%S")
+    parent.mkdir(parents=True, exist_ok=True)
+    k = 1
+    while True:
+        path = parent / (base if k == 1 else f"{base}-{k}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            k += 1
+
+
 def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 350, rl_steps: int = 15,
              heldout_tasks: int = 60, log: Callable[[str], Any] = print, threads: int | None = None,
              sft_overrides: Sequence[str] = (), rl_overrides: Sequence[str] = ()) -> DemoResult:
@@ -178,7 +193,7 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     threads = threads or demo_threads()
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
-    run_dir = Path(out) if out is not None else Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
+    run_dir = Path(out) if out is not None else claim_run_dir(Path("runs"))
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         base = DEMO_SETTINGS + [f"run.seed={seed}"]
