@@ -70,7 +70,7 @@ if [[ "$fetch_model" == 1 ]]; then
     .venv/bin/python -m agentgym.envs.swe.generate fetch >/dev/null
     if docker info >/dev/null 2>&1 && ! docker image inspect agentgym/swe-sandbox:v0 >/dev/null 2>&1; then
         docker/swe-sandbox/build_base.sh
-        docker build -q --network host --build-arg BASE=agentgym/swe-base:bookworm -t agentgym/swe-sandbox:v0 docker/swe-sandbox
+        docker build -q --force-rm --network host --build-arg BASE=agentgym/swe-base:bookworm -t agentgym/swe-sandbox:v0 docker/swe-sandbox
     fi
 fi
 echo "agentgym is set up in .venv ($(.venv/bin/agentgym --version))"

@@ -39,5 +39,5 @@ RUN ln -sf /usr/local/share/agentgym/ca-certificates.crt /usr/lib/ssl/cert.pem \
 ENV PATH=/opt/venv/bin:\$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 LANG=C.UTF-8
 DOCKERFILE
 # the host's network for apt-get: CI's dockerd runs without a bridge (--bridge=none), where a build has none
-docker build -q --network host -t "$image" "$ctx" >/dev/null
+docker build -q --force-rm --network host -t "$image" "$ctx" >/dev/null
 echo "base image $image built from $from"
