@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from agentgym.run_dirs import claim_new_dir
 from agentgym.trainers.config import TrainConfig, load_config
 
 ENV_KWARGS = '{level="easy", list_actions=true, show_quest=true}'
@@ -156,21 +157,6 @@ def demo_threads() -> int:
     return n
 
 
-def claim_run_dir(parent: Path) -> Path:
-    """A new PARENT/demo-<date>-<time> folder, with -2, -3, ... when that name is taken: mkdir claims each name
-    atomically, so two demos started in the same second (two seeds at once) never share a folder."""
-    base = time.strftime("demo-%Y%m%d-%H%M%S")
-    parent.mkdir(parents=True, exist_ok=True)
-    k = 1
-    while True:
-        path = parent / (base if k == 1 else f"{base}-{k}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            k += 1
-
-
 def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 350, rl_steps: int = 15,
              heldout_tasks: int = 60, log: Callable[[str], Any] = print, threads: int | None = None,
              sft_overrides: Sequence[str] = (), rl_overrides: Sequence[str] = ()) -> DemoResult:
@@ -193,7 +179,7 @@ def run_demo(out: str | Path | None = None, *, seed: int = 0, sft_steps: int = 3
     threads = threads or demo_threads()
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
-    run_dir = Path(out) if out is not None else claim_run_dir(Path("runs"))
+    run_dir = Path(out) if out is not None else Path(claim_new_dir(Path("runs") / "demo"))
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         base = DEMO_SETTINGS + [f"run.seed={seed}"]

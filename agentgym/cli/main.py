@@ -332,7 +332,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     elif args.concurrency is not None:
         raise ValueError("--concurrency applies to openai: policies; use --batch-size for hf: and vllm:")
     policy = load_policy(args.policy, **kwargs)
-    out = args.out or _new_run_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" + _slug(args.policy)))
+    from agentgym.run_dirs import claim_new_dir
+
+    claimed = None if args.out else claim_new_dir(os.path.join("runs", "eval-" + _slug(args.env) + "-" +
+                                                                 _slug(args.policy)))
+    out = args.out or claimed
     from agentgym.evaluation import generation_settings
 
     settings = generation_settings(policy)
@@ -351,6 +355,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: {done} finished episodes are saved in {out} (metrics.json and report.html marked "
               f"partial); continue with: agentgym eval ... --out {out} --resume", file=sys.stderr)
         return 130
+    except BaseException:
+        if claimed is not None and not os.listdir(claimed):
+            os.rmdir(claimed)  # an eval refused before its first write leaves no empty default folder behind
+        raise
     print(f"{args.policy} on {args.env} [{args.split}]")
     print(result.summary())
     if result.all_errored:
@@ -400,18 +408,6 @@ def _apply_manifest(args: argparse.Namespace) -> None:
     elif kind in ("openai", "vllm"):
         args.max_new_tokens, args.temperature = gen.get("max_tokens"), gen.get("temperature")
         args.logprobs = bool(gen.get("logprobs", False))
-
-
-def _new_run_dir(prefix: str) -> str:
-    """prefix-<YYYYmmdd-HHMMSS>, with -2, -3, ... when that exists already: a default folder is never reused."""
-    import time
-
-    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path, k = base, 1
-    while os.path.exists(path):
-        k += 1
-        path = f"{base}-{k}"
-    return path
 
 
 def _episodes_done(out: str) -> int:

@@ -88,6 +88,13 @@ def test_default_out_is_new_for_every_run_and_an_explicit_one_is_never_overwritt
     assert _metrics(Path(out))["metrics"]["eval/episodes"] == 1
 
 
+def test_a_refused_eval_leaves_no_empty_default_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", ENV, "--policy", "oracle", "-n", "100000"]) == 2  # above the split: refused before playing
+    assert "--repeat" in capsys.readouterr().err
+    assert list((tmp_path / "runs").iterdir()) == []
+
+
 def test_a_server_that_is_down_or_failing_says_so_and_exits_non_zero(tmp_path, server, capsys):
     down = "http://127.0.0.1:9/v1"
     assert main(["eval", ENV, "--policy", f"openai:m@{down}", "-n", "2", "--max-retries", "0",

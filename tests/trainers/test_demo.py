@@ -169,7 +169,11 @@ def test_a_kernel_choice_in_the_environment_wins_and_the_demo_says_the_figures_m
 
 def test_demos_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
     # Two seeds launched at once used to share runs/demo-<time> and the second stopped at a "partial eval" error.
-    monkeypatch.setattr(demo.time, "strftime", lambda fmt: "demo-20261204-201918")
-    folders = [demo.claim_run_dir(tmp_path / "runs") for _ in range(3)]
+    from pathlib import Path
+
+    from agentgym import run_dirs
+
+    monkeypatch.setattr(run_dirs.time, "strftime", lambda fmt: "20261204-201918")
+    folders = [Path(run_dirs.claim_new_dir(tmp_path / "runs" / "demo")) for _ in range(3)]
     assert [f.name for f in folders] == ["demo-20261204-201918", "demo-20261204-201918-2", "demo-20261204-201918-3"]
     assert all(f.is_dir() for f in folders)
