@@ -22,8 +22,8 @@ rendering's tokens, e.g. a BPE merge across the cut), we tokenise the delta stri
 faithful rendering of the env's reply, only possibly tokenised differently from a full re-render at the seam.
 
 Windowed history (`history="window"`, `window_turns=K`) is the other layout, for episodes longer than a context: each
-turn's prompt is rendered afresh from the system prompt, the task (the first observation) and the last K turns (see
-`window_messages`), and the policy generates from exactly those ids (WindowTokens). Each turn is then its own
+turn's prompt is rendered afresh from the system prompt, the task (the first observation; left out for envs that
+declare `window_head = "system"`, whose first observation is a screen) and the last K turns (see `window_messages`), and the policy generates from exactly those ids (WindowTokens). Each turn is then its own
 training row (its prompt ids, mask 0, and its completion ids, mask 1), the step-wise layout of verl-agent's memory
 and SkyRL. Older turns are re-rendered from their text in later prompts, which is what the policy saw there.
 """
@@ -34,7 +34,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentgym.types import Completion, HistoryMode, Message, Trajectory
+from agentgym.types import Completion, HistoryMode, Message, Trajectory, WindowHead
 
 # Words unlikely to interact with anything the template does around them (no whitespace at the ends, no markup).
 _STAND_IN_USER = "stand-in question"
@@ -191,23 +191,41 @@ class EpisodeTokens:
         return delta
 
 
-def window_messages(messages: Sequence[Message], window_turns: int) -> list[Message]:
-    """The messages a windowed-history turn is prompted with: the head of the conversation (everything up to and
-    including the first user message: the system prompt and the task), then the last `window_turns` turns (each an
-    assistant action and the env's reply to it), ending with the current observation. window_turns=0 keeps the head
-    and the current observation only. With fewer turns played than the window, this is the whole conversation."""
+def window_messages(messages: Sequence[Message], window_turns: int, *, head: WindowHead = "task") -> list[Message]:
+    """The messages a windowed-history turn is prompted with: the head of the conversation, then the last
+    `window_turns` turns, ending with the current observation. With fewer turns played than the window, this is the
+    whole conversation.
+
+    head="task" (the default): the head is everything up to and including the first user message (the system prompt
+    and the task), and a past turn is an assistant action with the env's reply to it; window_turns=0 keeps the head
+    and the current observation only. head="system": the head is the leading system message(s) only, for envs whose
+    first observation is a screen rather than a task statement (MiniHack states its goal in the system prompt, and a
+    kept first screen would put a stale "stairs down east" next to the current one); a past turn is an observation
+    with the action taken on it, and window_turns=0 keeps the system prompt and the current observation."""
     if window_turns < 0:
         raise ValueError(f"window_turns must be >= 0, got {window_turns}")
+    if head not in ("task", "system"):
+        raise ValueError(f"window head must be 'task' or 'system', got {head!r}")
     messages = list(messages)
-    first_user = next((i for i, m in enumerate(messages) if m.role == "user"), None)
-    if first_user is None:
-        return messages
-    head, rest = messages[: first_user + 1], messages[first_user + 1:]
+    if head == "system":
+        head_end = next((i for i, m in enumerate(messages) if m.role != "system"), len(messages))
+    else:
+        first_user = next((i for i, m in enumerate(messages) if m.role == "user"), None)
+        if first_user is None:
+            return messages
+        head_end = first_user + 1
+    kept_head, rest = messages[:head_end], messages[head_end:]
     actions = [i for i, m in enumerate(rest) if m.role == "assistant"]
     if len(actions) <= window_turns:
-        return head + rest
-    cut = actions[-window_turns] if window_turns > 0 else actions[-1] + 1
-    return head + rest[cut:]
+        return kept_head + rest
+    if window_turns == 0:
+        cut = actions[-1] + 1
+    else:
+        cut = actions[-window_turns]
+        if head == "system":  # the turn starts at the observation the action answered
+            while cut > 0 and rest[cut - 1].role == "user":
+                cut -= 1
+    return kept_head + rest[cut:]
 
 
 class WindowTokens:
@@ -215,18 +233,20 @@ class WindowTokens:
     from window_messages(conversation, window_turns) with the generation prompt. Same interface as EpisodeTokens
     (ids, add_completion, add_messages), so the rollout drives both alike."""
 
-    def __init__(self, chat: ChatTokenizer, messages: Sequence[Message], window_turns: int):
+    def __init__(self, chat: ChatTokenizer, messages: Sequence[Message], window_turns: int, *,
+                 head: WindowHead = "task"):
         if window_turns < 0:
             raise ValueError(f"window_turns must be >= 0, got {window_turns}")
         self.chat = chat
         self.window_turns = window_turns
+        self.head = head
         self.conversation: list[Message] = list(messages)
         self.ids: list[int] = chat.start_ids(self.messages)
 
     @property
     def messages(self) -> list[Message]:
         """The windowed messages the current prompt renders."""
-        return window_messages(self.conversation, self.window_turns)
+        return window_messages(self.conversation, self.window_turns, head=self.head)
 
     def add_completion(self, completion: Completion) -> None:
         """The action joins the conversation as text; later windows render it afresh."""
@@ -242,13 +262,13 @@ class WindowTokens:
 
 
 def episode_tokens(chat: ChatTokenizer, messages: Sequence[Message], *, history: HistoryMode = "full",
-                   window_turns: int = 2) -> EpisodeTokens | WindowTokens:
+                   window_turns: int = 2, window_head: WindowHead = "task") -> EpisodeTokens | WindowTokens:
     """The token state of a new episode for `history` ("full": one growing sequence; "window": a fresh prompt of
-    the last window_turns turns at every turn)."""
+    the last window_turns turns at every turn, after `window_head`; see window_messages)."""
     if history == "full":
         return EpisodeTokens(chat, messages)
     if history == "window":
-        return WindowTokens(chat, messages, window_turns)
+        return WindowTokens(chat, messages, window_turns, head=window_head)
     raise ValueError(f"history must be 'full' or 'window', got {history!r}")
 
 
@@ -258,7 +278,8 @@ def tokenize_trajectory(traj: Trajectory, tokenizer: Any, *, history: HistoryMod
 
     Turn i's completion is the tokens of the i-th assistant message + end-of-turn. Its prompt is, in "full" history,
     the start ids (first turn) or the delta of the messages between the previous assistant message and this one; in
-    "window" history, the whole windowed prompt (window_messages of the conversation before it). logprobs stay None
+    "window" history, the whole windowed prompt (window_messages of the conversation before it, with the head the
+    rollout recorded in traj.metadata["window_head"], "task" when absent). logprobs stay None
     (no policy distribution to report). `tokenizer` is a transformers tokenizer or a ChatTokenizer.
     """
     if history not in ("full", "window"):
@@ -274,9 +295,10 @@ def tokenize_trajectory(traj: Trajectory, tokenizer: Any, *, history: HistoryMod
     out.history = history
     out.final_prompt_ids = None
     previous_end = 0
+    head = traj.metadata.get("window_head", "task")
     for turn, at in zip(out.turns, assistant_at):
         if history == "window":
-            turn.prompt_ids = chat.start_ids(window_messages(traj.messages[:at], window_turns))
+            turn.prompt_ids = chat.start_ids(window_messages(traj.messages[:at], window_turns, head=head))
         else:
             context = traj.messages[previous_end:at]
             turn.prompt_ids = chat.start_ids(context) if previous_end == 0 else chat.delta_ids(context)

@@ -22,6 +22,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from agentgym.types import WindowHead
+
 MAX_TEXT_LENGTH = 100_000
 
 # What UnicodeText.sample() draws from: printable ASCII plus letters, symbols and emoji from other scripts, so fuzzing
@@ -219,6 +221,10 @@ class AgentEnv(gym.Env):
     metadata = {"render_modes": ["ansi"]}
     suite: TaskSuite
     default_max_turns: int = 50
+    window_head: WindowHead = "task"
+    """What windowed-history prompts keep before the last K turns: "task" (the system prompt and the first
+    observation, which states the task) or "system" (the system prompt alone: envs whose first observation is only
+    the first screen and whose system prompt states the goal)."""
 
     def __init__(self, *, max_turns: int | None = None, split: str | None = None, render_mode: str | None = None):
         if max_turns is not None and max_turns < 1:

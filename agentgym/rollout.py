@@ -28,7 +28,7 @@ from agentgym.core import Task
 from agentgym.policies.base import ContextLimitExceeded, Conversation, Policy
 from agentgym.runners import (EnvRunner, RunnerCallError, RunnerDied, RunnerKind, RunnerPool, RunnerTimeout,
                               wait)
-from agentgym.types import Completion, HistoryMode, Message, Observation, Trajectory, Turn, TurnError
+from agentgym.types import Completion, HistoryMode, Message, Observation, Trajectory, Turn, TurnError, WindowHead
 
 EnvFactory = Callable[[], gym.Env]
 
@@ -58,6 +58,8 @@ class _Episode:
     started: float = 0.0
     history: HistoryMode = "full"
     window_turns: int = 2
+    window_head: WindowHead = "task"
+    """What windowed prompts keep before the last turns; the env's `window_head`, read at reset."""
 
 
 def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[Task | str], *, group_size: int = 1,
@@ -213,12 +215,14 @@ def rollout(env: str | EnvFactory | RunnerPool, policy: Policy, tasks: Sequence[
 # what runs on the env's runner (module-level, so worker processes can receive them)
 # ---------------------------------------------------------------------------------------------------------------------
 def _reset_episode(env: gym.Env, seed: int, options: dict[str, Any]) -> tuple[Any, dict[str, Any], str | None,
-                                                                              str | None]:
-    """Reset, and read what the rollout needs from the env once: its system prompt and the task's answer."""
+                                                                              str | None, str]:
+    """Reset, and read what the rollout needs from the env once: its system prompt, the task's answer and what a
+    windowed prompt keeps as its head (agentgym.types.WindowHead)."""
     obs, info = env.reset(seed=seed, options=options)
     unwrapped = env.unwrapped
     task = getattr(unwrapped, "task", None)
-    return obs, info, getattr(unwrapped, "system_prompt", None), getattr(task, "answer", None)
+    return (obs, info, getattr(unwrapped, "system_prompt", None), getattr(task, "answer", None),
+            getattr(unwrapped, "window_head", "task"))
 
 
 def _step_episode(env: gym.Env, action: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
@@ -294,7 +298,13 @@ def _guard(kind: str, what: str, fn: Callable[[], Any]) -> Any:
 
 
 def _begin(ep: _Episode, value: Any, chat: Any) -> None:
-    obs, info, system, answer = value
+    obs, info, system, answer, window_head = value
+    if window_head not in ("task", "system"):
+        raise _EpisodeError(TurnError("env_error", f"the env's window_head must be 'task' or 'system', got "
+                                                   f"{window_head!r}"))
+    ep.window_head = window_head
+    if ep.history == "window":
+        ep.traj.metadata["window_head"] = window_head  # tokenize_trajectory rebuilds the same prompts from it
     ep.observation = _guard("parse_error", "the env's first observation is not usable", lambda: Observation.parse(obs))
     ep.info = dict(info)
     ep.traj.answer = answer or info.get("answer")
@@ -306,7 +316,7 @@ def _begin(ep: _Episode, value: Any, chat: Any) -> None:
 
         ep.tokens = _guard("policy_error", "rendering the first prompt with the chat template failed",
                            lambda: episode_tokens(chat, ep.messages, history=ep.history,
-                                                  window_turns=ep.window_turns))
+                                                  window_turns=ep.window_turns, window_head=ep.window_head))
         ep.next_prompt_ids = list(ep.tokens.ids)
 
 
@@ -393,7 +403,7 @@ def _shown_messages(ep: _Episode) -> list[Message]:
     if ep.history == "window":
         from agentgym.chat import window_messages
 
-        return window_messages(ep.messages, ep.window_turns)
+        return window_messages(ep.messages, ep.window_turns, head=ep.window_head)
     return list(ep.messages)
 
 

@@ -26,6 +26,11 @@ ErrorKind = Literal["env_error", "policy_error", "timeout", "context_limit", "pa
 HistoryMode = Literal["full", "window"]
 """How a turn's prompt is built: the whole episode so far ("full") or a window of the last K turns ("window")."""
 
+WindowHead = Literal["task", "system"]
+"""What a windowed prompt always keeps before its last K turns: the system prompt and the first observation ("task",
+for envs whose first observation states the task) or the system prompt alone ("system", for envs whose first
+observation is only the first screen). An env declares it as its `window_head` attribute; "task" when absent."""
+
 IMAGES_DIR = "images"
 """Folder, beside a trajectories JSONL file, that holds its observations' images as PNG files."""
 

@@ -180,7 +180,8 @@ class RolloutConfig:
     """How each turn's prompt is built. "full": the whole episode so far, one exact token sequence per episode and
     one training row per episode. "window": the system prompt, the task and the last window_turns turns, rendered
     afresh every turn (verl-agent's memory, SkyRL's step-wise mode): episodes longer than the context fit, and each
-    turn is its own training row with its own exact ids."""
+    turn is its own training row with its own exact ids. Envs whose first observation is only a screen (MiniHack,
+    NetHack: `window_head = "system"`) keep the system prompt alone as the head, not the first observation."""
     window_turns: int = 2
     """Past turns (action + the env's reply) in a windowed prompt (history = "window")."""
 

@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "browser, a container or C state) (inline)")
     ev.add_argument("--history", choices=["full", "window"], default="full",
                     help="what each turn is prompted with: full (the whole episode so far) or window (the system\n"
-                         "prompt, the task and the last --window-turns turns) (full)")
+                         "prompt, the task and the last --window-turns turns; the first observation is not kept\n"
+                         "for envs whose first observation is a screen, like MiniHack) (full)")
     ev.add_argument("--window-turns", type=int, default=2, help="past turns in a windowed prompt (2)")
     ev.add_argument("--out", default=None,
                     help="output folder (default: a new runs/eval-<env>-<policy>-<time> for every run)")

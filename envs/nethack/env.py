@@ -42,6 +42,9 @@ class _NetHackLanguageEnv(AgentEnv):
     """Shared machinery: one NLE engine per env, seeded per episode, keys pressed and --More-- handled."""
 
     game_name = "NetHack"
+    # The goal is in the system prompt and the first observation is only the first screen: a windowed prompt that
+    # kept it would show the stairs where they were at the start next to where they are now.
+    window_head = "system"
 
     def __init__(self, *, show_map: bool = False, show_stats: bool = True, show_inventory: bool = True,
                  max_turns: int | None = None, split: str | None = None, render_mode: str | None = None):

@@ -238,6 +238,25 @@ def test_window_messages_keeps_the_head_and_the_last_k_turns():
         window_messages(conv, -1)
 
 
+def test_window_messages_with_the_system_prompt_as_head_drops_the_first_screen():
+    # head="system" (envs whose first observation is a screen, like MiniHack): the first observation is an ordinary
+    # turn, so it leaves the window like the others; a past turn is an observation and the action taken on it.
+    from agentgym.chat import window_messages
+    from agentgym.types import Message
+
+    conv = [Message("system", "s"), Message("user", "o0"), Message("assistant", "a0"), Message("user", "o1"),
+            Message("assistant", "a1"), Message("user", "o2"), Message("assistant", "a2"), Message("user", "o3")]
+    text = lambda ms: [m.text for m in ms]  # noqa: E731
+    assert text(window_messages(conv, 0, head="system")) == ["s", "o3"]
+    assert text(window_messages(conv, 1, head="system")) == ["s", "o2", "a2", "o3"]
+    assert text(window_messages(conv, 2, head="system")) == ["s", "o1", "a1", "o2", "a2", "o3"]
+    assert text(window_messages(conv, 3, head="system")) == text(conv)
+    assert text(window_messages(conv[:2], 0, head="system")) == ["s", "o0"]  # the first turn sees the first screen
+    assert text(window_messages(conv[1:], 0, head="system")) == ["o3"]  # no system prompt: nothing is kept
+    with pytest.raises(ValueError, match="window head must be 'task' or 'system'"):
+        window_messages(conv, 1, head="first")
+
+
 def test_tokenize_trajectory_in_windowed_history(tiny_chatml):
     from agentgym.chat import ChatTokenizer, tokenize_trajectory, window_messages
     from agentgym.types import Message, Trajectory, Turn

@@ -152,6 +152,54 @@ def test_windowed_history_prompts_each_turn_with_the_task_and_the_last_k_turns(f
             traj.token_ids()
 
 
+def _twenty_questions_with_head(head):
+    def make():
+        import gymnasium as gym
+
+        env = gym.make("agentgym/TwentyQuestions-v0")
+        env.unwrapped.window_head = head  # as an env whose first observation is a screen declares it
+        return env
+    return make
+
+
+def test_an_env_whose_head_is_the_system_prompt_is_windowed_without_its_first_observation(tiny_chatml):
+    # window_head="system": turn 0 sees the first observation, later turns only the system prompt, the last K turns
+    # and the current observation; the trajectory records the head, so tokenize_trajectory rebuilds the same prompts
+    # (SFT on oracle episodes trains on what a windowed rollout shows).
+    from agentgym.chat import tokenize_trajectory, window_messages
+
+    model, tokenizer = tiny_chatml
+    chat = ChatTokenizer(tokenizer)
+    policy = RecordingPolicy(model, tokenizer, max_new_tokens=8, temperature=1.0, seed=0)
+    traj, = rollout(_twenty_questions_with_head("system"), policy, ["twenty_questions/train/apple"], max_turns=3,
+                    seed=1, history="window", window_turns=0)
+    assert traj.error is None and traj.num_turns == 3 and traj.metadata["window_head"] == "system"
+    assistant_at = [i for i, m in enumerate(traj.messages) if m.role == "assistant"]
+    system, first = traj.messages[0], traj.messages[1]
+    for turn, at in zip(traj.turns, assistant_at):
+        shown = [system, traj.messages[at - 1]]  # the system prompt and the observation this action answered
+        assert window_messages(traj.messages[:at], 0, head="system") == shown
+        assert turn.prompt_ids == chat.start_ids(shown)
+        assert (turn.prompt_ids, turn.completion_ids) in policy.seen[(traj.task_id, turn.index)]
+    assert first.text not in tokenizer.decode(traj.turns[2].prompt_ids)
+    import copy
+
+    text_only = copy.deepcopy(traj)
+    for t in text_only.turns:
+        t.prompt_ids = t.completion_ids = t.logprobs = None
+    again = tokenize_trajectory(text_only, tokenizer, history="window", window_turns=0)
+    assert [t.prompt_ids for t in again.turns] == [t.prompt_ids for t in traj.turns]
+
+
+def test_an_env_with_an_unknown_window_head_ends_its_episode_with_an_error(tiny_chatml):
+    model, tokenizer = tiny_chatml
+    policy = HFPolicy(model, tokenizer, max_new_tokens=4, seed=0)
+    traj, = rollout(_twenty_questions_with_head("first"), policy, ["twenty_questions/train/apple"], max_turns=2,
+                    history="window", window_turns=0)
+    assert traj.error is not None and traj.error.kind == "env_error"
+    assert "window_head must be 'task' or 'system', got 'first'" in traj.error.message
+
+
 @pytest.mark.parametrize("history", ["full", "window"])
 def test_a_limit_keeps_the_state_it_cut_as_tokens(tiny_chatml, history):
     # Truncation by the turn limit: the final observation is tokenised as the next prompt would have been (a delta
