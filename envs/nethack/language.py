@@ -255,15 +255,35 @@ def describe_map(glyphs: np.ndarray, x: int, y: int) -> list[str]:
 
 
 _WINDOW_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
-"""What closes a menu or text window: "(end)" or a page marker "(1 of 2)" (one regex pass over the screen is cheaper
-than a substring search and a regex: the bottom line's "HP:12(12)" puts a "(" on every screen)."""
+"""What closes a menu or text window: "(end)" or a page marker "(1 of 2)"."""
 
 
 def screen_state(tty_chars: np.ndarray) -> tuple[bool, bool]:
     """(a --More-- is showing, a menu or text window is showing: "(end)" or "(n of m)")."""
     raw = np.asarray(tty_chars).tobytes()
     # remembered: the env asks twice about one screen (is anything pending? is the message more than one row?)
-    return _remembered("screen", raw, lambda: (b"--More--" in raw, _WINDOW_END.search(raw) is not None))
+    return _remembered("screen", raw, lambda: (_shows_more(raw), _window_end(raw)))
+
+
+# A search of the 1920 bytes for "--More--" or with the regex costs one to one and a half microseconds each; jumping
+# from one "M" or "(" to the next (a C memchr) and checking there costs a fifth of that on a usual screen, which holds
+# no "M" and two or three "(" (the bottom line's "HP:12(12) Pw:1(1)").
+def _shows_more(raw: bytes) -> bool:
+    i = raw.find(b"M")
+    while i >= 0:
+        if raw[i - 2:i + 6] == b"--More--":
+            return True
+        i = raw.find(b"M", i + 1)
+    return False
+
+
+def _window_end(raw: bytes) -> bool:
+    i = raw.find(b"(")
+    while i >= 0:
+        if _WINDOW_END.match(raw, i):
+            return True
+        i = raw.find(b"(", i + 1)
+    return False
 
 
 def tty_message(tty_chars: np.ndarray) -> str:

@@ -385,3 +385,19 @@ def test_agentgym_train_runs_on_minihack(tmp_path):
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "trained sft for 2 steps" in proc.stdout and "held-out success:" in proc.stdout
+
+
+@pytest.mark.parametrize(("text", "state"), [
+    ("HP:12(12) Pw:1(1) Mummy M at (3 4)", (False, False)),  # "(" and "M" that close nothing
+    ("--More--", (True, False)),  # at the very start of the screen
+    ("Things that are here: --Mor--", (False, False)),
+    ("a - a dagger (end)", (False, True)),
+    ("Page (2 of 13) M--More--", (True, True)),
+    ("(2 of x) (end", (False, False)),
+])
+def test_screen_state_finds_more_and_window_ends_anywhere_on_the_screen(text, state):
+    tty = _tty("")
+    tty[23, :len(text)] = np.frombuffer(text.encode(), dtype=np.uint8)  # the last row: the end of the bytes
+    assert L.screen_state(tty) == state
+    tty2 = _tty(text)  # the first row
+    assert L.screen_state(tty2) == state
